@@ -1,0 +1,7 @@
+import type { Command } from '../command';
+
+/**
+ * Every `spikescore` command, in the order `--help` lists them. A command lives in its own file in this folder
+ * and is added here with one line.
+ */
+export const commands: readonly Command[] = [];
