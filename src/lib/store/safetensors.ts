@@ -41,7 +41,7 @@ function count(shape: readonly number[]): number {
 
 /** Encodes tensors (in the given order) and string metadata. */
 export function encodeSafetensors(tensors: Readonly<Record<string, TensorIn>> | ReadonlyMap<string, TensorIn>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
-  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, TensorIn>);
+  const entries: [string, TensorIn][] = tensors instanceof Map ? [...(tensors as ReadonlyMap<string, TensorIn>).entries()] : Object.entries(tensors as Record<string, TensorIn>);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) {
     for (const [k, v] of Object.entries(metadata)) {
