@@ -1,0 +1,44 @@
+/**
+ * Messages between the page and the inference worker, declared once. The page never runs a model: it talks to
+ * this worker through comlink. Every long request carries an id so it can be cancelled and so a stale answer never
+ * overwrites a newer one.
+ */
+import type { GpuFacts } from '../src/lib/engine/backend';
+import type { GenerateOptions, GenerationResult, LoadProgress, ModelDtype, ModelInfo, TokenEvent } from '../src/lib/engine/types';
+
+export interface Capabilities {
+  readonly crossOriginIsolated: boolean;
+  readonly gpu: GpuFacts | null;
+  readonly hardwareConcurrency: number;
+  readonly ortVersion: string | null;
+}
+
+export type LoadRequest =
+  | {
+      readonly kind: 'hub';
+      /** Hub id, e.g. `HuggingFaceTB/SmolLM2-135M-Instruct`, or a model folder name under the template. */
+      readonly model: string;
+      /** URL template with `{model}` (design: "a base URL laid out like the hub"). */
+      readonly template: string;
+      readonly dtype: ModelDtype | 'auto';
+      readonly backend: 'auto' | 'webgpu' | 'wasm';
+      /** Use Cache Storage (default true); false for the app's own built-in models. */
+      readonly cache?: boolean;
+    }
+  | { readonly kind: 'files'; readonly files: readonly File[]; readonly label: string; readonly dtype: ModelDtype | 'auto'; readonly backend: 'auto' | 'webgpu' | 'wasm' };
+
+/** Generation options that cross the worker boundary (no functions, no AbortSignal: cancel by request id). */
+export type WireGenerateOptions = Omit<GenerateOptions, 'signal' | 'onToken'> & { readonly requestId: string };
+
+export interface InferenceApi {
+  capabilities(): Promise<Capabilities>;
+  load(request: LoadRequest, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  unload(): Promise<void>;
+  info(): Promise<ModelInfo | null>;
+  encode(text: string, addSpecialTokens?: boolean): Promise<number[]>;
+  applyChatTemplate(messages: { role: 'system' | 'user' | 'assistant'; content: string }[], enableThinking?: boolean): Promise<string>;
+  generate(promptIds: number[], options: WireGenerateOptions, onToken?: (e: TokenEvent) => void): Promise<GenerationResult>;
+  cancel(requestId: string): void;
+  /** Whether an ORT session exists in this context (tests check the page thread has none). */
+  hasSession(): Promise<boolean>;
+}
