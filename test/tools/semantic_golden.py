@@ -147,6 +147,83 @@ def best_split(ents):
             "candidates": [float(x) for x in splits]}
 
 
+# --- Prompt texts, built with the reference's own string code ----------------------------------------------------
+def equivalence_prompt(text1, text2, question):
+    # EntailmentGPT4.equivalence_prompt (jlko/semantic_uncertainty)
+    prompt = f"""We are evaluating answers to the question \"{question}\"\n"""
+    prompt += "Here are two possible answers:\n"
+    prompt += f"Possible Answer 1: {text1}\nPossible Answer 2: {text2}\n"
+    prompt += "Does Possible Answer 1 semantically entail Possible Answer 2? Respond with entailment, contradiction, or neutral."""
+    return prompt
+
+
+def metric_prompt(question, correct_answers, predicted_answer):
+    # model_based_metric (jlko/semantic_uncertainty), up to the model call
+    prompt = f'We are assessing the quality of answers to the following question: {question}\n'
+    if len(correct_answers) == 1:
+        prompt += f"The expected answer is: {correct_answers[0]}.\n"
+    else:
+        prompt += f"The following are expected answers to this question: {correct_answers}.\n"
+    prompt += f"The proposed answer is: {predicted_answer}\n"
+    if len(correct_answers) == 1:
+        prompt += "Within the context of the question, does the proposed answer mean the same as the expected answer?"
+    else:
+        prompt += "Within the context of the question, does the proposed answer mean the same as any of the expected answers?"
+    prompt += " Respond only with yes or no.\nResponse:"
+    return prompt
+
+
+def judge_messages(model_answer, reference_answer, question):
+    # utils.judge_answer (TianYaDY/SpikeScore), called with the intended argument order
+    system_msg = {
+        "role": "system",
+        "content": (
+            "You are an impartial evaluator. "
+            "Given a question, a reference answer, and a model answer, judge if the model answer is semantically equivalent to the reference answer in the context of the question. "
+            "Reply ONLY with '1' (correct) or '0' (incorrect). No explanation."
+        )
+    }
+    examples = [
+        {"role": "user", "content": (
+            "Question: What is the capital of France?\n"
+            "Reference answer: The capital of France is Paris.\n"
+            "Model answer: Paris is the capital of France.\n"
+            "Your reply:")},
+        {"role": "assistant", "content": "1"},
+        {"role": "user", "content": (
+            "Question: What is the chemical formula for water?\n"
+            "Reference answer: The chemical formula for water is H2O.\n"
+            "Model answer: Water is composed of two hydrogen atoms and one oxygen atom.\n"
+            "Your reply:")},
+        {"role": "assistant", "content": "1"},
+        {"role": "user", "content": (
+            "Question: Which is the largest planet in the solar system?\n"
+            "Reference answer: The largest planet in the solar system is Jupiter.\n"
+            "Model answer: Saturn is the biggest planet in our solar system.\n"
+            "Your reply:")},
+        {"role": "assistant", "content": "0"},
+        {"role": "user", "content": (
+            "Question: How do plants make food?\n"
+            "Reference answer: The process by which plants make food is called photosynthesis.\n"
+            "Model answer: Plants produce food through respiration.\n"
+            "Your reply:")},
+        {"role": "assistant", "content": "0"},
+    ]
+    query = {"role": "user", "content": (
+        f"Question: {question}\n"
+        f"Reference answer: {reference_answer}\n"
+        f"Model answer: {model_answer}\n"
+        "Your reply:")}
+    return [system_msg] + examples + [query]
+
+
+PROMPT_CASES = [
+    ("What is the capital of France?", ["Paris"], "It is Paris."),
+    ("Who wrote \"Hamlet\"?", ["William Shakespeare", "Shakespeare"], "Shakespeare"),
+    ("Which word?", ["it's", 'say "hi"', "both ' and \"", "back\\slash", "tab\tnew\nline", "nbsp\u00a0x", "é ü 中文", "zw\u200bsp"], "none"),
+]
+
+
 def main():
     rng = np.random.default_rng(20260115)
     out = {"generator": "test/tools/semantic_golden.py", "numpy": np.__version__}
@@ -197,6 +274,14 @@ def main():
     for a in arrays:
         splits.append({"se": a, **best_split(np.array(a, dtype=np.float64))})
     out["best_split"] = splits
+
+    out["prompts"] = [
+        {"question": q, "golds": golds, "answer": a,
+         "entailment": equivalence_prompt(golds[0], a, q),
+         "correctness": metric_prompt(q, golds, a),
+         "dialogue": judge_messages(a, golds[0], q)}
+        for q, golds, a in PROMPT_CASES
+    ]
 
     json.dump(out, sys.stdout, indent=None, separators=(",", ":"))
     sys.stdout.write("\n")
