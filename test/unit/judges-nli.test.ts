@@ -141,6 +141,34 @@ describe('loadNliModel on the fixture (transformers.js, onnxruntime)', () => {
   });
 });
 
+describe('the fixture graph on onnxruntime-web (the runtime of the browser worker)', () => {
+  it('InferenceSession on the fixture bytes gives the rule\'s verdicts for hand-encoded pairs, padded in one batch', async () => {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    const session = await ort.InferenceSession.create(fixture.files['onnx/model.onnx'], { executionProviders: ['wasm'] });
+    const id = (w: string) => fixture.vocab.get(w) ?? fixture.vocab.get('[UNK]')!;
+    const rows = HAND.map(([a, b]) => {
+      const A = fixtureWords(a).map(id);
+      const B = fixtureWords(b).map(id);
+      return { ids: [id('[CLS]'), ...A, id('[SEP]'), ...B, id('[SEP]')], types: [0, ...A.map(() => 0), 0, ...B.map(() => 1), 1] };
+    });
+    const S = Math.max(...rows.map((r) => r.ids.length));
+    const flat = (f: (r: (typeof rows)[number], k: number) => number) =>
+      BigInt64Array.from(rows.flatMap((r) => Array.from({ length: S }, (_, k) => BigInt(k < r.ids.length ? f(r, k) : 0))));
+    const feeds = {
+      input_ids: new ort.Tensor('int64', flat((r, k) => r.ids[k]), [rows.length, S]),
+      attention_mask: new ort.Tensor('int64', flat(() => 1), [rows.length, S]),
+      token_type_ids: new ort.Tensor('int64', flat((r, k) => r.types[k]), [rows.length, S])
+    };
+    const { logits } = await session.run(feeds);
+    expect(logits.dims).toEqual([HAND.length, 3]);
+    const data = logits.data as Float32Array;
+    const verdicts = HAND.map((_, r) => [0, 1, 2].reduce((best, c) => (data[r * 3 + c] > data[r * 3 + best] ? c : best), 0));
+    expect(verdicts).toEqual(HAND.map((h) => h[2]));
+    await session.release();
+  });
+});
+
 describe('nliLabelCodes', () => {
   it('nliLabelCodes(id2label) maps class indices to 0/1/2 whatever the order or case', () => {
     expect(nliLabelCodes({ 0: 'CONTRADICTION', 1: 'NEUTRAL', 2: 'ENTAILMENT' })).toEqual([0, 1, 2]);

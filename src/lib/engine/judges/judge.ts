@@ -23,7 +23,9 @@ import type { Entailment } from '../../core/semantic';
 import type { FailureReason, LlmOptions } from './chatClient';
 import { DialogueJudge } from './dialogueJudge';
 import { conditionOnQuestion } from './nliEntailment';
-import { DEFAULT_NLI_MODEL, loadNliModel, type NliDevice, type NliDtype, type NliModel } from './nliModel';
+import { DEFAULT_NLI_DTYPE, DEFAULT_NLI_MODEL } from './nliDefaults';
+// Types only: transformers.js is loaded (dynamically) when an NLI judge is first built.
+import type { NliDevice, NliDtype, NliModel } from './nliModel';
 
 export type LabelMethod = 'match' | 'f1' | 'judge' | 'nli' | 'dataset';
 export const LABEL_METHODS: readonly LabelMethod[] = ['match', 'f1', 'judge', 'nli', 'dataset'];
@@ -231,7 +233,7 @@ export interface JudgeDeps {
 }
 
 /** The NLI model a config asks for by default: the quantised ONNX export of cross-encoder/nli-deberta-v3-xsmall. */
-export const DEFAULT_NLI_CONFIG = { model: DEFAULT_NLI_MODEL, dtype: 'q8' as NliDtype };
+export const DEFAULT_NLI_CONFIG = { model: DEFAULT_NLI_MODEL, dtype: DEFAULT_NLI_DTYPE as NliDtype };
 
 /**
  * createJudge(config[, deps]) builds the judge `config.label_method` names (default 'match'). Misconfiguration
@@ -266,16 +268,16 @@ export async function createJudge(config: JudgeConfig, deps: JudgeDeps = {}): Pr
     );
   }
   // nli
-  const model =
-    deps.nliModel ??
-    (await loadNliModel({
-      model: config.nli?.model ?? DEFAULT_NLI_CONFIG.model,
-      dtype: config.nli?.dtype ?? DEFAULT_NLI_CONFIG.dtype,
-      revision: config.nli?.revision,
-      device: config.nli?.device,
-      batchSize: config.nli?.batch_size,
-      localModelPath: config.nli?.local_model_path,
-      remoteHost: config.nli?.remote_host
-    }));
+  if (deps.nliModel) return nliJudge(deps.nliModel);
+  const { loadNliModel } = await import('./nliModel');
+  const model = await loadNliModel({
+    model: config.nli?.model ?? DEFAULT_NLI_CONFIG.model,
+    dtype: config.nli?.dtype ?? DEFAULT_NLI_CONFIG.dtype,
+    revision: config.nli?.revision,
+    device: config.nli?.device,
+    batchSize: config.nli?.batch_size,
+    localModelPath: config.nli?.local_model_path,
+    remoteHost: config.nli?.remote_host
+  });
   return nliJudge(model);
 }

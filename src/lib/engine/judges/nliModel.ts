@@ -16,7 +16,7 @@ import type { Entailment } from '../../core/semantic';
 import { nliLabelCodes } from './nliLabels';
 import { applyTransformersSettings, type TransformersEnvLike, type TransformersSettings } from './transformersSettings';
 
-export const DEFAULT_NLI_MODEL = 'Xenova/nli-deberta-v3-xsmall';
+export { DEFAULT_NLI_MODEL } from './nliDefaults';
 
 export type NliDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
 export type NliDevice = 'cpu' | 'wasm' | 'webgpu';
