@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { semanticEntropy } from '../../src/lib/core/semantic';
 import {
+  createEntailmentJudge,
   createJudge,
   DialogueJudge,
   dialogueJudgeMessages,
@@ -313,5 +314,38 @@ describe('Judge with label_method judge', () => {
       'judge.api_key_env must name an environment variable, got "bad name"'
     );
     await expect(createJudge({ label_method: 'judge', judge: { model: 'm' } })).rejects.toThrow('judge.base_url must be an http(s) URL, got undefined');
+  });
+
+  it('createJudge in probe_data mode makes judge the SE correctness metric, every alias in the prompt', async () => {
+    const judge = await createJudge({ mode: 'probe_data', label_method: 'judge', judge: { base_url: base, model: 'gpt-4o-mini' } });
+    reply = says('Yes');
+    expect(await judge.label('Who wrote "Hamlet"?', ['William Shakespeare', '', 'Shakespeare'], 'Shakespeare')).toEqual({
+      label: 1,
+      source: 'judge',
+      detail: { kind: 'se-judge', golds: ['William Shakespeare', 'Shakespeare'], reply: 'Yes', retried: false, reason: null, status: null }
+    });
+    expect(seen[0].body.messages[0].content).toBe(prompts[1].correctness);
+    expect(judge.provenance()).toMatchObject({ kind: 'llm-se-correctness', apiKeyEnv: null, hasKey: false });
+    expect(await judge.label('q', [], 'a')).toMatchObject({ label: null, detail: { reason: 'no_gold' } });
+    await expect(createJudge({ mode: 'train' as never })).rejects.toThrow('mode must be "dialogue" or "probe_data", got "train"');
+  });
+});
+
+describe('createEntailmentJudge with entailment_model llm', () => {
+  it('forQuestion(question) gives the LLM entailment judge, cached across questions, key from the environment', async () => {
+    const ej = await createEntailmentJudge(
+      { entailment_model: 'llm', judge: { base_url: base, model: 'm', api_key_env: 'JUDGE_KEY' } },
+      { env: { JUDGE_KEY: SECRET } }
+    );
+    reply = says('entailment');
+    const r = await semanticEntropy(['Paris', 'paris'], ej.forQuestion('Capital?').entails);
+    expect(r).toMatchObject({ ids: [0, 0], se: 0 });
+    expect(seen[0].body.messages[0].content).toBe(entailmentPrompt('Capital?', 'Paris', 'paris'));
+    await semanticEntropy(['Paris', 'paris'], ej.forQuestion('Capital?').entails);
+    expect(seen).toHaveLength(2);
+    expect(ej.stats()).toMatchObject({ calls: 4, requests: 2, cacheHits: 2 });
+    expect(ej.provenance()).toMatchObject({ kind: 'llm-entailment', apiKeyEnv: 'JUDGE_KEY' });
+    expectNoSecret(ej, ej.provenance(), ej.stats());
+    await expect(createEntailmentJudge({ entailment_model: 'llm' })).rejects.toThrow('entailment_model "llm" needs judge: {base_url, model, api_key_env}');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createJudge, datasetJudge, matchJudge } from '../../src/lib/engine/judges';
+import { semanticEntropy } from '../../src/lib/core/semantic';
+import { createEntailmentJudge, createJudge, datasetJudge, matchJudge } from '../../src/lib/engine/judges';
 
 describe('Judge with label_method match, f1 and dataset', () => {
   it('matchJudge().label(question, goldAnswers, modelAnswer) gives the SQuAD exact-match label with its detail', async () => {
@@ -49,5 +50,18 @@ describe('Judge with label_method match, f1 and dataset', () => {
     await expect(judge.label('q', ['a', null as never], 'a')).rejects.toThrow('goldAnswers[1] must be a string, got null');
     await expect(judge.label('q', ['a'], undefined as never)).rejects.toThrow('modelAnswer must be a string, got undefined');
     expect(judge.stats().calls).toBe(0);
+  });
+});
+
+describe('createEntailmentJudge with entailment_model match', () => {
+  it('the normalised-match floor clusters spellings of one answer and ignores the question', async () => {
+    const ej = await createEntailmentJudge({ entailment_model: 'match' });
+    const r = await semanticEntropy(['Paris', 'The Paris.', 'Lyon', 'Paris, France'], ej.forQuestion('anything').entails);
+    expect(r.ids).toEqual([0, 0, 1, 0]);
+    // i = 0 judges three pairs both ways; i = 2 (Lyon) re-judges the already placed "Paris, France" both ways.
+    expect(ej.stats()).toEqual({ calls: 8 });
+    await expect(createEntailmentJudge({ entailment_model: 'deberta' as never })).rejects.toThrow(
+      'entailment_model must be one of match, nli, llm, got "deberta"'
+    );
   });
 });

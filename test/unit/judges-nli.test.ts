@@ -7,6 +7,7 @@ import { keyedRandom } from '../../src/lib/core/random';
 import { semanticEntropy } from '../../src/lib/core/semantic';
 import {
   buildFixtureNli,
+  createEntailmentJudge,
   createJudge,
   fixtureVocabulary,
   fixtureWords,
@@ -230,6 +231,20 @@ describe('nliJudge and nliEntailment on the fixture', () => {
     const loaded = await createJudge({ label_method: 'nli', nli: { model: 'fixture-nli-ce', dtype: 'fp32', local_model_path: root } });
     expect((await loaded.label('Capital?', ['Paris'], 'Paris')).label).toBe(1);
     expect(loaded.provenance()).toMatchObject({ kind: 'nli-model', model: 'fixture-nli-ce', dtype: 'fp32' });
+  });
+});
+
+describe('createEntailmentJudge with entailment_model nli', () => {
+  it('forQuestion prefixes the question, batches pairs through entailsMany and counts model failures', async () => {
+    const ej = await createEntailmentJudge({ entailment_model: 'nli', nli: { model: 'fixture-nli', dtype: 'fp32', local_model_path: root } });
+    const { entails, entailsMany } = ej.forQuestion('What is the capital of France?');
+    const r = await semanticEntropy(['Paris', 'paris!', 'Lyon'], entails, { entailsMany });
+    expect(r).toMatchObject({ ids: [0, 0, 1], calls: 6 });
+    expect(ej.stats()).toMatchObject({ pairs: 6, batches: 1, failures: 0 });
+    expect(ej.provenance()).toMatchObject({ kind: 'nli-model', model: 'fixture-nli', use: 'entailment', conditionOnQuestion: true });
+    const broken = await createEntailmentJudge({ entailment_model: 'nli' }, { nliModel: { ...model, classify: () => Promise.reject(new Error('x')) } });
+    expect(await semanticEntropy(['a', 'b'], broken.forQuestion('q').entails)).toMatchObject({ se: null, reason: 'entailment_failed' });
+    expect(broken.stats()).toMatchObject({ failures: 1 });
   });
 });
 

@@ -47,6 +47,24 @@ export interface ChatCallOptions {
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
+/**
+ * The API key for a judge: `deps.apiKey` (typed in the page) if given, else the environment variable that
+ * `judge.api_key_env` names (the CLI passes `process.env`), else none. Errors name the variable, never its value.
+ */
+export function resolveApiKey(
+  apiKeyEnv: unknown,
+  deps: { readonly apiKey?: string | null; readonly env?: Readonly<Record<string, string | undefined>> }
+): string | null {
+  if (deps.apiKey !== undefined && deps.apiKey !== null) return deps.apiKey;
+  if (apiKeyEnv === undefined || apiKeyEnv === null || apiKeyEnv === '') return null;
+  if (typeof apiKeyEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv)) {
+    throw new InputError(`judge.api_key_env must name an environment variable, got ${JSON.stringify(apiKeyEnv)}`);
+  }
+  const value = deps.env?.[apiKeyEnv];
+  if (value === undefined || value === '') throw new InputError(`judge.api_key_env names ${apiKeyEnv}, which is not set in the environment`);
+  return value;
+}
+
 export function emptyFailureCounts(): Record<FailureReason, number> {
   return { timeout: 0, http_error: 0, connection: 0, bad_response: 0, empty_reply: 0, unparseable: 0, aborted: 0 };
 }

@@ -2,6 +2,7 @@ export {
   createJudge,
   matchJudge,
   llmJudge,
+  seCorrectnessLabelJudge,
   nliJudge,
   datasetJudge,
   LABEL_METHODS,
@@ -41,3 +42,12 @@ export { nliEntailment, conditionOnQuestion, type NliEntailment } from './nliEnt
 export { nliLabelCodes } from './nliLabels';
 export { applyTransformersSettings, type TransformersSettings, type TransformersEnvLike } from './transformersSettings';
 export { buildFixtureNli, fixtureVocabulary, fixtureWords, FIXTURE_DEFAULT_WORDS, FIXTURE_NEGATIONS, type FixtureNli, type FixtureNliOptions } from './fixtureNli';
+export {
+  matchEntailmentJudge,
+  nliEntailmentJudge,
+  llmEntailmentJudge,
+  createEntailmentJudge,
+  type EntailmentJudge,
+  type EntailmentKind,
+  type EntailmentConfig
+} from './entailmentJudge';

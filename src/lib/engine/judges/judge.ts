@@ -10,6 +10,8 @@
  * - `judge`: the SpikeScore dialogue judge (`dialogueJudge.ts`) on an OpenAI-compatible API. The reference slot
  *   gets the first gold alias (the dataset's primary answer, as the seed passes its one `gold_answer`); the
  *   model's answer goes in the model slot (B7 fixed). No gold → null ('no_gold'), no call.
+ *   In `probe_data` mode (`config.mode`), `judge` is instead the SE pipeline's correctness metric
+ *   (`seCorrectness.ts`), which lists every gold alias in its prompt, as the SEP training data was labelled.
  * - `nli`: a local NLI model (`nliModel.ts`). Rule: 1 if, for some gold alias g, the model says the premise
  *   `${question} ${modelAnswer}` entails the hypothesis `${question} ${g}` (the answer states the gold fact; the
  *   question gives the context, as the SE pipeline conditions its NLI judge on the question); else 0. All
@@ -20,8 +22,9 @@
 import { InputError, typeName } from '../../core/issues';
 import { matchLabel, type MatchLabel, type MatchMethod, type MatchMode } from '../../core/labels';
 import type { Entailment } from '../../core/semantic';
-import type { FailureReason, LlmOptions } from './chatClient';
+import { resolveApiKey, type FailureReason, type LlmOptions } from './chatClient';
 import { DialogueJudge } from './dialogueJudge';
+import { SeCorrectnessJudge } from './seCorrectness';
 import { conditionOnQuestion } from './nliEntailment';
 import { DEFAULT_NLI_DTYPE, DEFAULT_NLI_MODEL } from './nliDefaults';
 // Types only: transformers.js is loaded (dynamically) when an NLI judge is first built.
@@ -52,6 +55,14 @@ export type LabelDetail =
       readonly verdicts: readonly { readonly alias: string; readonly verdict: Entailment }[];
       readonly reason: 'no_gold' | 'nli_error' | null;
       readonly message: string | null;
+    }
+  | {
+      readonly kind: 'se-judge';
+      readonly golds: readonly string[];
+      readonly reply: string | null;
+      readonly retried: boolean;
+      readonly reason: FailureReason | 'no_gold' | null;
+      readonly status: number | null;
     }
   | { readonly kind: 'dataset'; readonly raw: unknown; readonly reason: 'missing' | 'invalid' | null };
 
@@ -165,6 +176,23 @@ export function llmJudge(options: LlmOptions, extraProvenance: Record<string, un
   );
 }
 
+/** The `judge` method of `probe_data` mode: the SE correctness metric, every gold alias in the prompt. */
+export function seCorrectnessLabelJudge(options: LlmOptions, extraProvenance: Record<string, unknown> = {}): Judge {
+  const se = new SeCorrectnessJudge(options);
+  return makeJudge(
+    'judge',
+    async (question, golds, answer) => {
+      const aliases = golds.filter((g) => g.trim() !== '');
+      if (aliases.length === 0) {
+        return { label: null, source: 'judge', detail: { kind: 'se-judge', golds: [], reply: null, retried: false, reason: 'no_gold', status: null } };
+      }
+      const v = await se.judge(question, aliases, answer);
+      return { label: v.label, source: 'judge', detail: { kind: 'se-judge', golds: aliases, reply: v.reply, retried: v.retried, reason: v.reason, status: v.status } };
+    },
+    () => ({ ...se.provenance(), ...extraProvenance })
+  );
+}
+
 export function nliJudge(model: NliModel): Judge {
   return makeJudge(
     'nli',
@@ -207,6 +235,8 @@ export function datasetJudge(): Judge {
 
 /** The config fields that choose and set up a judge (snake_case, as in `config.json`). */
 export interface JudgeConfig {
+  /** `dialogue` (default) or `probe_data`; only changes what `judge` means (see the header). */
+  readonly mode?: 'dialogue' | 'probe_data';
   readonly label_method?: LabelMethod;
   readonly f1_threshold?: number;
   readonly match_mode?: MatchMode;
@@ -241,6 +271,9 @@ export const DEFAULT_NLI_CONFIG = { model: DEFAULT_NLI_MODEL, dtype: DEFAULT_NLI
  */
 export async function createJudge(config: JudgeConfig, deps: JudgeDeps = {}): Promise<Judge> {
   const method = config.label_method ?? 'match';
+  if (config.mode !== undefined && config.mode !== 'dialogue' && config.mode !== 'probe_data') {
+    throw new InputError([{ code: 'invalid_value', path: ['mode'], message: `mode must be "dialogue" or "probe_data", got ${JSON.stringify(config.mode)}` }]);
+  }
   if (!LABEL_METHODS.includes(method)) {
     throw new InputError([{ code: 'invalid_value', path: ['label_method'], message: `label_method must be one of ${LABEL_METHODS.join(', ')}, got ${JSON.stringify(method)}` }]);
   }
@@ -251,21 +284,10 @@ export async function createJudge(config: JudgeConfig, deps: JudgeDeps = {}): Pr
   if (method === 'judge') {
     const j = config.judge;
     if (!j) throw new InputError([{ code: 'missing_field', path: ['judge'], message: 'label_method "judge" needs judge: {base_url, model, api_key_env}' }]);
-    let apiKey = deps.apiKey ?? null;
-    if (apiKey === null && j.api_key_env) {
-      if (typeof j.api_key_env !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(j.api_key_env)) {
-        throw new InputError(`judge.api_key_env must name an environment variable, got ${JSON.stringify(j.api_key_env)}`);
-      }
-      const value = deps.env?.[j.api_key_env];
-      if (value === undefined || value === '') {
-        throw new InputError(`judge.api_key_env names ${j.api_key_env}, which is not set in the environment`);
-      }
-      apiKey = value;
-    }
-    return llmJudge(
-      { baseURL: j.base_url as string, model: j.model as string, apiKey, timeoutMs: j.timeout_ms, fetch: deps.fetch },
-      { apiKeyEnv: j.api_key_env ?? null }
-    );
+    const apiKey = resolveApiKey(j.api_key_env, deps);
+    const llm: LlmOptions = { baseURL: j.base_url as string, model: j.model as string, apiKey, timeoutMs: j.timeout_ms, fetch: deps.fetch };
+    const extra = { apiKeyEnv: j.api_key_env ?? null };
+    return config.mode === 'probe_data' ? seCorrectnessLabelJudge(llm, extra) : llmJudge(llm, extra);
   }
   // nli
   if (deps.nliModel) return nliJudge(deps.nliModel);

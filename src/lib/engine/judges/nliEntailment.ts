@@ -19,13 +19,15 @@ export function conditionOnQuestion(question: string | null, answer: string): st
   return question === null ? answer : `${question} ${answer}`;
 }
 
-export function nliEntailment(model: NliModel, question: string | null): NliEntailment {
+/** `onFailure` is called once per failed batch (e.g. to keep a run-wide count). */
+export function nliEntailment(model: NliModel, question: string | null, onFailure?: () => void): NliEntailment {
   let failures = 0;
   const entailsMany: EntailsManyFn = async (pairs) => {
     try {
       return await model.classify(pairs.map(([a, b]) => [conditionOnQuestion(question, a), conditionOnQuestion(question, b)] as const));
     } catch {
       failures++;
+      onFailure?.();
       return pairs.map(() => null);
     }
   };
