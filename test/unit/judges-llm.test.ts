@@ -225,6 +225,7 @@ describe('LlmEntailment (semantic_uncertainty EntailmentGPT4 prompt)', () => {
     reply = says('contradiction');
     expect(await ent.check('q', 'c', 'd')).toBe(0);
     expect(ent.stats().failures.http_error).toBe(1);
+    await expect(ent.check('q', 'a', 7 as never)).rejects.toThrow('text2 must be a string, got number');
   });
 
   it('entailsFor(question) drives semanticEntropy; a failed call makes the SE null, not a guess', async () => {

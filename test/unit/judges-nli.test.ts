@@ -8,6 +8,7 @@ import { semanticEntropy } from '../../src/lib/core/semantic';
 import {
   buildFixtureNli,
   createEntailmentJudge,
+  fixtureFetch,
   createJudge,
   fixtureVocabulary,
   fixtureWords,
@@ -122,6 +123,23 @@ describe('loadNliModel on the fixture (transformers.js, onnxruntime)', () => {
     } finally {
       server.closeAllConnections();
       await new Promise((ok) => server.close(ok));
+    }
+  });
+
+  it('loadNliModel loads the fixture from memory through fixtureFetch, as the offline demo does', async () => {
+    const { env } = await import('@huggingface/transformers');
+    const saved = env.fetch;
+    const host = 'https://fixture.invalid/';
+    const demo = buildFixtureNli({ words: fixtureVocabulary(['Zürich is the largest city of Switzerland']) });
+    const fetch = fixtureFetch(demo, { host, id: 'demo/fixture-nli', fallback: async () => new Response('offline', { status: 599 }) });
+    try {
+      const m = await loadNliModel({ model: 'demo/fixture-nli', remoteHost: host, fetch, dtype: 'fp32', cache: true, cacheDir: join(root, 'demo-cache') });
+      expect(await m.classify([['Zurich is the largest city', 'the largest city is Zürich']])).toEqual([2]);
+      await m.dispose();
+      expect((await fetch(`${host}demo/fixture-nli/resolve/main/missing.json`)).status).toBe(404);
+      expect((await fetch('https://elsewhere.invalid/x')).status).toBe(599);
+    } finally {
+      env.fetch = saved;
     }
   });
 

@@ -341,3 +341,31 @@ export function buildFixtureNli(options: FixtureNliOptions = {}): FixtureNli {
 
   return { files, vocab, negations, verdict };
 }
+
+/**
+ * fixtureFetch(nli, {host, id}) is a fetch that serves the fixture's files as a hub would, at
+ * `<host><id>/resolve/<revision>/<path>`, and hands every other request to `fallback` (default: the global fetch).
+ * For the offline demo in a browser worker, with nothing on disk and no network:
+ *
+ *   const nli = buildFixtureNli({ words: fixtureVocabulary(demoTexts) });
+ *   const host = 'https://fixture.invalid/';
+ *   await loadNliModel({ model: 'demo/fixture-nli', remoteHost: host, fetch: fixtureFetch(nli, { host, id: 'demo/fixture-nli' }), dtype: 'fp32' });
+ */
+export function fixtureFetch(
+  nli: FixtureNli,
+  options: { readonly host: string; readonly id: string; readonly fallback?: (input: string | URL, init?: RequestInit) => Promise<Response> }
+): (input: string | URL, init?: RequestInit) => Promise<Response> {
+  const host = options.host.endsWith('/') ? options.host : `${options.host}/`;
+  const prefix = `${host}${options.id}/resolve/`;
+  const fallback = options.fallback ?? ((input, init) => globalThis.fetch(input, init));
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input.href;
+    if (!url.startsWith(prefix)) return fallback(input, init);
+    const rest = url.slice(prefix.length).split('?')[0];
+    const path = decodeURIComponent(rest.slice(rest.indexOf('/') + 1));
+    const body = nli.files[path];
+    if (!body) return new Response('not found', { status: 404, statusText: 'Not Found' });
+    // A copy, so that the caller may transfer or detach the buffer it receives.
+    return new Response(body.slice(), { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) } });
+  };
+}

@@ -41,7 +41,7 @@ export { loadNliModel, DEFAULT_NLI_MODEL, type NliModel, type NliLoadOptions, ty
 export { nliEntailment, conditionOnQuestion, type NliEntailment } from './nliEntailment';
 export { nliLabelCodes } from './nliLabels';
 export { applyTransformersSettings, type TransformersSettings, type TransformersEnvLike } from './transformersSettings';
-export { buildFixtureNli, fixtureVocabulary, fixtureWords, FIXTURE_DEFAULT_WORDS, FIXTURE_NEGATIONS, type FixtureNli, type FixtureNliOptions } from './fixtureNli';
+export { buildFixtureNli, fixtureFetch, fixtureVocabulary, fixtureWords, FIXTURE_DEFAULT_WORDS, FIXTURE_NEGATIONS, type FixtureNli, type FixtureNliOptions } from './fixtureNli';
 export {
   matchEntailmentJudge,
   nliEntailmentJudge,

@@ -78,6 +78,9 @@ export class LlmEntailment {
 
   /** check(question, text1, text2): does answer 1 entail answer 2, for this question? 0, 1, 2 or null. */
   async check(question: string, text1: string, text2: string): Promise<Entailment | null> {
+    for (const [name, v] of [['question', question], ['text1', text1], ['text2', text2]] as const) {
+      if (typeof v !== 'string') throw new TypeError(`${name} must be a string, got ${v === null ? 'null' : typeof v}`);
+    }
     this.#calls++;
     const prompt = entailmentPrompt(question, text1, text2);
     const key = await sha256Hex(prompt);

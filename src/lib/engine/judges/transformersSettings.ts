@@ -19,6 +19,7 @@ export interface TransformersEnvLike {
   useFSCache: boolean;
   useBrowserCache: boolean;
   cacheDir: string | null;
+  fetch: (input: string | URL, init?: unknown) => Promise<unknown>;
   backends: { onnx: { wasm?: { wasmPaths?: unknown } } };
 }
 
@@ -42,6 +43,8 @@ export interface TransformersSettings {
    * so the wasm that vite bundled is used (needed offline, `stack.md`); leave undefined to keep it.
    */
   readonly wasmPaths?: string | null;
+  /** The fetch transformers.js downloads with (a proxy, or `fixtureFetch` for the offline demo). Stays set. */
+  readonly fetch?: (input: string | URL, init?: RequestInit) => Promise<Response>;
 }
 
 export function applyTransformersSettings(env: TransformersEnvLike, s: TransformersSettings): void {
@@ -63,5 +66,6 @@ export function applyTransformersSettings(env: TransformersEnvLike, s: Transform
     env.useBrowserCache = s.cache && typeof (globalThis as { caches?: unknown }).caches !== 'undefined';
   }
   if (s.cacheDir !== undefined) env.cacheDir = s.cacheDir;
+  if (s.fetch !== undefined) env.fetch = s.fetch as TransformersEnvLike['fetch'];
   if (s.wasmPaths !== undefined && env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = s.wasmPaths ?? undefined;
 }
