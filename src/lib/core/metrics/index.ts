@@ -19,3 +19,4 @@ export {
 export { rankScores, type RankedScores, type Weights } from './rankScores';
 export { quantileSorted } from './quantileSorted';
 export { checkBinary, checkLabels, checkScoreArray, undefinedReason, type CheckedBinary } from './checkBinary';
+export { evaluateAggregations, EVALUATION_METRICS, type Evaluation, type EvaluationOptions, type LabelledTrajectory } from './evaluateAggregations';
