@@ -2,3 +2,4 @@ export { rocChart, type RocGeometry, type RocSeries, type RocChartOptions, type 
 export { histogramChart, equalWidthBins, type HistogramGeometry, type HistogramGroup, type HistogramBins, type HistogramChartOptions } from './histogramChart';
 export { rocChartToSvg, histogramChartToSvg, escapeXml } from './toSvg';
 export { SERIES_STYLES, seriesStyle, type SeriesStyle } from './palette';
+export * from './trajectory';
