@@ -63,6 +63,7 @@ def main():
     cases.append(mwu_case('exact_reversed', [0.3, 0.4, 2.2, 5.1, 6.0, 7.5, 7.7], [1.1, 2.5, 3.7, 8.2, 9.9]))
     cases.append(mwu_case('small_with_ties_asymptotic', [1, 2, 2, 3, 5], [2, 3, 3, 4, 6, 7]))
     cases.append(mwu_case('large_ties', [i % 7 for i in range(40)], [(i * 3) % 11 for i in range(35)]))
+    cases.append(mwu_case('all_tied', [1.0] * 10, [1.0] * 10))
     cases.append(mwu_case('separated', [1 + i / 100 for i in range(50)], [i / 100 for i in range(50)]))
     data = json.load(open(os.path.join(shared_dir(), 'data', 'fallbacks', 'derived', 'paper_plot_values.json')))
     for name in ['fig2/orders/Pythia_base_12B_300T.pdf', 'orders/orders/Pythia_base_1.4B_300T.pdf',

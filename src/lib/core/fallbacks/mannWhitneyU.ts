@@ -65,8 +65,8 @@ function exactSf(k: number, m: number, n: number): number {
  *   computed in the far tail without cancellation (`normalSf`), clipped to 1;
  * - exact (a sample of at most 8 values and no ties): p = 2·P(U' ≥ U) under the null, clipped to 1.
  *
- * Degenerate input: all values tied gives σ = 0, so z is ±∞ or NaN and p is NaN (SciPy gives the same NaN).
- * Misuse (an empty sample, a non-finite value) throws.
+ * Degenerate input: with every value tied σ = 0 and the continuity correction makes z = −∞, so p = 1, as SciPy
+ * gives (no evidence of a difference). Misuse (an empty sample, a non-finite value) throws.
  *
  * @example mannWhitneyU([1.1, 2.5, 3.7, 8.2, 9.9], [0.3, 0.4, 2.2, 5.1, 6, 7.5, 7.7]) // { u1: 22, p: 0.5303…, method: 'exact' }
  */
