@@ -69,3 +69,12 @@ export {
   type ResultsRow,
   type TopK
 } from './resultLines';
+export {
+  FALLBACKS_DATA_FILES,
+  GOLD_MEAN_LINE,
+  TRIVIA_FACTS_DROPPED_ROWS,
+  parseBioTopics,
+  parseListDataset,
+  type BioTopic,
+  type ListQuestion
+} from './datasets';
