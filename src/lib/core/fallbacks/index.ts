@@ -78,3 +78,4 @@ export {
   type BioTopic,
   type ListQuestion
 } from './datasets';
+export { meanCounts } from './meanCounts';
