@@ -12,7 +12,9 @@ import {
   logprobsJsonlName,
   parseBioTopics,
   parseListDataset,
+  reportCsvHeader,
   reportCsvPath,
+  reportCsvRow,
   resultsCsvHeader,
   resultsCsvName,
   resultsCsvRow,
@@ -172,6 +174,18 @@ describe('result lines', () => {
     );
     expect(() => resultsCsvRow('p', { correct: 3.5, bad_format: 0, topic_change: 0, eos: 0, hallucinated: 0, repeated: 0, degenerated_tail: true, order: [] })).toThrow(
       'correct must be an integer for a single sample, got 3.5'
+    );
+  });
+
+  it('reportCsvRow lists matched gold and answers first, marks each answer C/H/R and appends the status', () => {
+    const gold = ['Asia', 'Africa', 'North America', 'South America', 'Antarctica', 'Europe', 'Australia', 'Oceania'];
+    const completion = ' Asia\n2. Africa\n3. Europe\n4. Asia\n5. Atlantis\n6. North America\n7. Atlantis\n8. Atlantis 2\n9. Atlantis 3';
+    const label = labelListCompletion({ completion, gold, prompt: 'P' });
+    expect(reportCsvHeader()).toBe(',Prompt,Expected,Prediction,Raw Prediction');
+    expect(reportCsvRow(0, 'P', gold, label, completion)).toBe(
+      '0,P,"Asia\nAfrica\nEurope\nNorth America\nSouth America\nAntarctica\nAustralia\nOceania",' +
+        '"Asia (C)\nAfrica (C)\nEurope (C)\nNorth America (C)\nAsia (R)\nAtlantis (H)\nAtlantis (R)\nAtlantis 2 (H)\nAtlantis 3 (H)\n(EOS)",' +
+        '" Asia\n2. Africa\n3. Europe\n4. Asia\n5. Atlantis\n6. North America\n7. Atlantis\n8. Atlantis 2\n9. Atlantis 3"'
     );
   });
 });

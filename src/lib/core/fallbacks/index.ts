@@ -63,6 +63,8 @@ export {
   RESULTS_CSV_COLUMNS,
   csvField,
   logprobsJsonLine,
+  reportCsvHeader,
+  reportCsvRow,
   resultsCsvHeader,
   resultsCsvRow,
   resultsJsonLine,

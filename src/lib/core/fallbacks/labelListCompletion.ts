@@ -4,7 +4,7 @@
  */
 import { extractAnswers, type ExtractOptions } from './extractAnswers';
 import { CORRECT, HALLUCINATED, MAX_ANSWERS, REPEATED, STATUS_CODE, type ListStatus, type SlotLabel } from './labels';
-import { matchAnswers } from './matchAnswers';
+import { matchAnswers, type AnswerMatch } from './matchAnswers';
 import { normalizeAnswer } from './normalizeAnswer';
 import { maskDigits } from './pyText';
 
@@ -36,6 +36,8 @@ export interface ListLabel extends ListCounts {
   readonly status: ListStatus;
   /** 25 codes: 1 C, 2 H, 3 R per answer, then the ending code (4, 5 or 6) for the missing slots. */
   readonly order: SlotLabel[];
+  /** The accepted gold–prediction pairs (normalised), in acceptance order; [] without gold. */
+  readonly matches: AnswerMatch[];
 }
 
 /**
@@ -66,7 +68,7 @@ export function labelListCompletion(input: ListCase, options: ExtractOptions = {
   const maxAnswers = options.maxAnswers ?? MAX_ANSWERS;
   const { answers, status } = extractAnswers(completion, options);
   const normalized = answers.map(normalizeAnswer);
-  const matched = gold === null ? { correct: 0, matchedPredictions: new Set<string>() } : matchAnswers(answers, gold);
+  const matched = gold === null ? { correct: 0, matchedPredictions: new Set<string>(), matches: [] } : matchAnswers(answers, gold);
 
   const seen = new Set<string>();
   const order: SlotLabel[] = normalized.map((a) => {
@@ -85,6 +87,7 @@ export function labelListCompletion(input: ListCase, options: ExtractOptions = {
     normalized,
     status,
     order,
+    matches: matched.matches,
     correct,
     hallucinated: distinct - correct - repeatedInstruction,
     repeated: answers.length - distinct + repeatedInstruction,

@@ -2,7 +2,9 @@
  * Lines of the reference's output files (method-fallbacks.md §3), byte for byte as Python's `json.dumps` and
  * pandas' `to_csv` write them, so the reference's readers and ours read each other's files.
  */
-import type { SlotLabel } from './labels';
+import type { ListLabel } from './labelListCompletion';
+import { CORRECT, LABEL_LETTER, MAX_ANSWERS, type SlotLabel } from './labels';
+import { normalizeAnswer } from './normalizeAnswer';
 import { pyFloatRepr, pyJsonDumps, pyJsonString } from './pyText';
 
 /** One line of the results JSONL: `{"prompt": <prompt without the suffix>, "completion": <text after it>}`. */
@@ -88,4 +90,29 @@ export function resultsCsvRow(prompt: string, row: ResultsRow, options: { readon
     csvField(`[${row.order.join(', ')}]`)
   ];
   return cells.join(',');
+}
+
+/** The header of the report CSV (`reports/…`): an unnamed row number, then Prompt, Expected, Prediction, Raw Prediction. */
+export function reportCsvHeader(): string {
+  return ',Prompt,Expected,Prediction,Raw Prediction';
+}
+
+/**
+ * One row of the report CSV, as the reference writes it for people to read:
+ * - Expected: the gold answers one per line, the matched ones first (in matching order);
+ * - Prediction: one line per answer, `answer (C|H|R)`, the matched answers first (in matching order), then the
+ *   others in generation order, and `(STATUS)` on a last line when there are fewer than 25 answers;
+ * - Raw Prediction: the completion.
+ */
+export function reportCsvRow(row: number, prompt: string, gold: readonly string[], label: ListLabel, completion: string): string {
+  const firstIndex = (xs: readonly string[], x: string): number => xs.indexOf(x);
+  const normGold = gold.map(normalizeAnswer);
+  const goldFirst = label.matches.map((m) => firstIndex(normGold, m.gold));
+  const goldOrder = [...goldFirst, ...gold.map((_, i) => i).filter((i) => !goldFirst.includes(i))];
+  const predFirst = label.matches.map((m) => firstIndex(label.normalized, m.prediction));
+  const predOrder = [...predFirst, ...label.answers.map((_, i) => i).filter((i) => !predFirst.includes(i))];
+  const marks = [...Array<SlotLabel>(label.correct).fill(CORRECT), ...label.order.filter((l) => l !== CORRECT)];
+  const lines = predOrder.map((i, k) => `${label.answers[i]} (${LABEL_LETTER[marks[k]]})`);
+  const suffix = label.answers.length < MAX_ANSWERS ? `\n(${label.status})` : '';
+  return [String(row), csvField(prompt), csvField(goldOrder.map((i) => gold[i]).join('\n')), csvField(lines.join('\n') + suffix), csvField(completion)].join(',');
 }
