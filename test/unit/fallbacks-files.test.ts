@@ -101,6 +101,13 @@ describe('prompts', () => {
     expect(buildListPrompt(key, { colon: true }).modelInput).toBe(key.slice(0, -3) + ':\n1.');
   });
 
+  it('ICL_INSTRUCTION and IDK_INSTRUCTION are verbatim the strings of method-fallbacks.md §2.3', () => {
+    const doc = readFileSync(join(sharedDir(), 'docs', 'method-fallbacks.md'), 'utf8');
+    const quoted = (name: string): string => JSON.parse(new RegExp('^- `' + name + '`: `("[^`]*")`', 'm').exec(doc)![1]) as string;
+    expect(ICL_INSTRUCTION).toBe(quoted('icl'));
+    expect(IDK_INSTRUCTION).toBe(quoted('idk'));
+  });
+
   it('buildListPrompt refuses a key without "\\n1." and the colon variant on a prompt that has a colon', () => {
     expect(() => buildListPrompt('The following 25 fingers')).toThrow('a list question key must end with "\\n1."');
     expect(() => buildListPrompt('The following 25 manga were drawn by X:\n1.', { colon: true })).toThrow('already ends with one');
