@@ -1,5 +1,7 @@
 import type { Command } from '../command';
 import { evalCommand } from './eval';
+import { fallbacksLabel } from './fallbacks-label';
+import { fallbacksOrderTest } from './fallbacks-order-test';
 import { tinyModel } from './tiny-model';
 
 /**
@@ -8,5 +10,7 @@ import { tinyModel } from './tiny-model';
  */
 export const commands: readonly Command[] = [
   tinyModel,
-  evalCommand
+  evalCommand,
+  fallbacksLabel,
+  fallbacksOrderTest
 ];
