@@ -53,7 +53,8 @@ export async function bench(args: Record<string, string> = {}) {
       const feeds = decoder.feeds(ids, past);
       const out = await decoder.session.run(feeds, decoder.fetches);
       const tensors = decoder.io.kv.flatMap((kv) => [out[kv.presentKey], out[kv.presentValue]]);
-      past = { tensors, length: (past?.length ?? 0) + ids[0].length, batch: 1 };
+      const pastLength: number = past === null ? 0 : (past as KvState).length;
+      past = { tensors, length: pastLength + ids[0].length, batch: 1 };
       ids = [[(t * 31) % 40000]];
     }
     return (performance.now() - t0) / newTokens;
