@@ -130,6 +130,23 @@ describe('writeModelFolder (llama, GPT-2 tokenizer)', () => {
   });
 });
 
+describe('writeModelFolder (gpt2, neox, genai)', () => {
+  it('AutoConfig (transformers.js) reads each architecture\'s config.json with its own field names', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fixtures-archs-'));
+    env.allowRemoteModels = false;
+    env.localModelPath = root + '/';
+    const expected = { gpt2: { model_type: 'gpt2', n_embd: 64, n_layer: 4, n_head: 4, n_positions: 2048 }, neox: { model_type: 'gpt_neox', rotary_pct: 0.25, use_parallel_residual: true, tie_word_embeddings: false }, genai: { model_type: 'llama', num_key_value_heads: 2 } } as const;
+    for (const arch of ['gpt2', 'neox', 'genai'] as const) {
+      await writeModelFolder(join(root, arch), { arch }, { dtypes: [] });
+      const config = (await AutoConfig.from_pretrained(arch)) as unknown as Record<string, unknown>;
+      expect(config, arch).toMatchObject({ ...expected[arch], vocab_size: 50259, spikescore_fixture: { arch } });
+    }
+    const genai = JSON.parse(readFileSync(join(root, 'genai', 'genai_config.json'), 'utf8'));
+    expect(genai.model.decoder).toMatchObject({ num_hidden_layers: 4, num_key_value_heads: 2, head_size: 16, inputs: { past_key_names: 'past_key_values.%d.key' } });
+    expect(readdirSync(join(root, 'gpt2'))).not.toContain('genai_config.json');
+  });
+});
+
 describe('buildModelFiles with caller-given weights and tokenizer', () => {
   const wordLevel = {
     version: '1.0',
@@ -144,7 +161,7 @@ describe('buildModelFiles with caller-given weights and tokenizer', () => {
     model: { type: 'WordLevel', vocab: { '[UNK]': 0, '<eos>': 1, the: 2, cat: 3, sat: 4, on: 5, mat: 6, a: 7 }, unk_token: '[UNK]' }
   };
 
-  it.skip('buildModelFiles(gpt2 spec, {weights, tokenizer}) reads the sizes from the weights and keeps them exactly', async () => {
+  it('buildModelFiles(gpt2 spec, {weights, tokenizer}) reads the sizes from the weights and keeps them exactly', async () => {
     const spec = resolveSpec({ arch: 'gpt2', layers: 2, hidden: 32, heads: 2, vocabSize: 8, maxPositions: 64, seed: 'trained' });
     const weights = randomWeights(spec);
     const model = await buildModelFiles({ arch: 'gpt2', heads: 2 }, { weights, tokenizer: { json: wordLevel, config: { eos_token: '<eos>', tokenizer_class: 'PreTrainedTokenizerFast' } }, chatTemplate: null, dtypes: ['fp32'] });
@@ -159,6 +176,19 @@ describe('buildModelFiles with caller-given weights and tokenizer', () => {
     expect(d.diff / Math.max(1, d.scale)).toBeLessThanOrEqual(1e-5);
     const tokConfig = JSON.parse(new TextDecoder().decode(model.files.get('tokenizer_config.json')!));
     expect(tokConfig.chat_template).toBeUndefined();
+  });
+
+  it('a word-level tokenizer with a chat template loads with AutoTokenizer and encodes word by word', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fixtures-words-'));
+    const spec = resolveSpec({ arch: 'gpt2', layers: 1, hidden: 16, heads: 2, vocabSize: 8, maxPositions: 32 });
+    const template = "{% for m in messages %}{{ m['content'] }} {% endfor %}";
+    await writeModelFolder(join(root, 'words'), { arch: 'gpt2', heads: 2 }, { weights: randomWeights(spec), tokenizer: { json: JSON.stringify(wordLevel), config: { eos_token: '<eos>', unk_token: '[UNK]', tokenizer_class: 'PreTrainedTokenizerFast' } }, chatTemplate: template, dtypes: [] });
+    env.allowRemoteModels = false;
+    env.localModelPath = root + '/';
+    const tok = await AutoTokenizer.from_pretrained('words');
+    expect(tok.encode('the cat sat on a mat', { add_special_tokens: false } as never)).toEqual([2, 3, 4, 5, 7, 6]);
+    expect(tok.encode('the dog', { add_special_tokens: false } as never)).toEqual([2, 0]);
+    expect(tok.apply_chat_template([{ role: 'user', content: 'the cat' }], { tokenize: false })).toBe('the cat ');
   });
 
   it('checkWeights(spec, weights) lists every missing, misshapen and unexpected tensor', () => {
