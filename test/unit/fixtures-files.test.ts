@@ -3,12 +3,12 @@
  * tokenizer against gpt-3-encoder, the full-vocabulary model against the reference, the `tiny-model` command, and
  * the messages for bad specs and bad weights.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoConfig, AutoTokenizer, env } from '@huggingface/transformers';
 import { encode as gpt3Encode } from 'gpt-3-encoder';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main';
 import { InputError } from '../../src/lib/core/issues';
 import { buildModelFiles, checkWeights, randomWeights, resolveSpec, type FixtureModel } from '../../src/lib/engine/fixtures/index';
@@ -24,6 +24,17 @@ const SAMPLES = [
   "I'll say it's 2024: don't you think?  12345 3.14159",
   'Hallucination SpikeScore AUROC! <b>html</b> {"json": [1, 2]}'
 ];
+
+/** Temporary folders (model files run to tens of MB), removed after the file's tests. */
+const made: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 const wordLevel = {
   version: '1.0',
@@ -57,7 +68,7 @@ describe('writeModelFolder (llama, GPT-2 tokenizer)', () => {
   let model: FixtureModel;
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'fixtures-'));
+    root = tempDir('fixtures-');
     model = await writeModelFolder(join(root, 'tiny-llama'), { arch: 'llama', seed: 1 }, { dtypes: ['fp32', 'fp16', 'q4'] });
     env.allowRemoteModels = false;
     env.localModelPath = root + '/';
@@ -146,7 +157,7 @@ describe('writeModelFolder (llama, GPT-2 tokenizer)', () => {
 
 describe('writeModelFolder (gpt2, neox, genai)', () => {
   it('AutoConfig (transformers.js) reads each architecture\'s config.json with its own field names', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'fixtures-archs-'));
+    const root = tempDir('fixtures-archs-');
     env.allowRemoteModels = false;
     env.localModelPath = root + '/';
     const expected = { gpt2: { model_type: 'gpt2', n_embd: 64, n_layer: 4, n_head: 4, n_positions: 2048 }, neox: { model_type: 'gpt_neox', rotary_pct: 0.25, use_parallel_residual: true, tie_word_embeddings: false }, genai: { model_type: 'llama', num_key_value_heads: 2 } } as const;
@@ -181,7 +192,7 @@ describe('buildModelFiles with caller-given weights and tokenizer', () => {
   });
 
   it('a word-level tokenizer with a chat template loads with AutoTokenizer and encodes word by word', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'fixtures-words-'));
+    const root = tempDir('fixtures-words-');
     const spec = resolveSpec({ arch: 'gpt2', layers: 1, hidden: 16, heads: 2, vocabSize: 8, maxPositions: 32 });
     const template = "{% for m in messages %}{{ m['content'] }} {% endfor %}";
     await writeModelFolder(join(root, 'words'), { arch: 'gpt2', heads: 2 }, { weights: randomWeights(spec), tokenizer: { json: JSON.stringify(wordLevel), config: { eos_token: '<eos>', unk_token: '[UNK]', tokenizer_class: 'PreTrainedTokenizerFast' } }, chatTemplate: template, dtypes: [] });
@@ -229,7 +240,7 @@ describe('buildModelFiles with caller-given weights and tokenizer', () => {
 
 describe('spikescore tiny-model', () => {
   it('tiny-model --out DIR writes the folder and lists its files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tiny-cli-'));
+    const dir = tempDir('tiny-cli-');
     const cap = captureIO(dir);
     const status = await runCli(['tiny-model', '--out', 'm', '--layers', '2', '--seed', '7'], cap.io);
     expect(status).toBe(0);
@@ -241,7 +252,7 @@ describe('spikescore tiny-model', () => {
   });
 
   it('tiny-model --weights FILE.safetensors --tokenizer FILE writes a model that computes with those weights', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tiny-cli-weights-'));
+    const dir = tempDir('tiny-cli-weights-');
     const spec = resolveSpec({ arch: 'gpt2', layers: 2, hidden: 32, heads: 2, vocabSize: 8, maxPositions: 16, seed: 'numpy' });
     const weights = randomWeights(spec);
     const tensors = Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
