@@ -83,7 +83,7 @@ describe('probe_data.safetensors', () => {
     const py = JSON.parse(execFileSync('python3', ['test/tools/read_safetensors.py', join(dir, 'probe_data.safetensors')], { encoding: 'utf8' }));
     expect(py.metadata).toEqual({ format_version: '1', model_id: 'm', layers: '[0,1,2]', hidden_size: '4' });
     expect(Object.keys(py.tensors).sort()).toEqual(['nq_1.last_tok_bef_gen_embedding', 'nq_1.last_token_embedding', 'nq_2.last_token_embedding']);
-    expect(py.tensors['nq_1.last_tok_bef_gen_embedding']).toEqual({ dtype: 'F16', shape: [3, 4], values: Array.from(items[0].hidden.last_tok_bef_gen_embedding) });
+    expect(py.tensors['nq_1.last_tok_bef_gen_embedding']).toEqual({ dtype: 'F16', shape: [3, 4], values: Array.from(items[0].hidden.last_tok_bef_gen_embedding!) });
   });
 
   it('probeFeatures(records, tensors, position, [a, b)) stacks the selected layers of each record and lists missing ones', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitLogisticRegression, probeSettings, sigmoid, trainProbe, trainValSplit, type ProbeTrainInput } from '../../src/lib/core/probes/index';
+import { fitLogisticRegression, probeSettings, sigmoid, trainProbe, trainValSplit, type MlpSettings, type ProbeTrainInput } from '../../src/lib/core/probes/index';
 import { keyedRandom } from '../../src/lib/core/random';
 
 /** n items, 2 layers × hidden 3; the first feature carries the label. */
@@ -113,7 +113,7 @@ describe('trainProbe', () => {
   it("probeSettings gives the seed's SEP-MLP settings and the seed-slow preset, marked slow", () => {
     expect(probeSettings('sep-mlp')).toMatchObject({ hidden: [256, 128], lr: 1e-4, weightDecay: 1e-3, batchSize: 16, maxEpochs: 50, huberDelta: 0.5, plateau: { patience: 5, factor: 0.5 }, slow: false });
     expect(probeSettings('sep-mlp', 'seed-slow')).toMatchObject({ hidden: [1024, 512, 128], maxEpochs: 200, earlyStoppingPatience: null, slow: true });
-    const dropout = (probeSettings('sep-mlp', 'seed-slow') as { dropout: number[] }).dropout;
+    const dropout = (probeSettings('sep-mlp', 'seed-slow') as MlpSettings).dropout;
     expect(dropout.map((p) => Math.round(p * 1e6) / 1e6)).toEqual([0.2, 0.22, 0.24]);
   });
 });
