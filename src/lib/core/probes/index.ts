@@ -24,3 +24,4 @@ export {
 export { trainProbe, columnStats, type ProbeTrainInput } from './trainProbe';
 export { pearson, spearman, averageRanks, regressionMetrics, classificationMetrics } from './validationMetrics';
 export { yieldToEventLoop, throwIfAborted } from './yieldToEventLoop';
+export { crossDomain, POOL, type CrossDomainCell, type CrossDomainOptions, type CrossDomainResult, type Domain, type Interval, type Metric, type Scored } from './crossDomain';
