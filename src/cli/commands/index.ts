@@ -1,7 +1,12 @@
 import type { Command } from '../command';
+import { metricsCommand } from './metrics';
+import { probeTrainCommand } from './probeTrain';
 
 /**
  * Every `spikescore` command, in the order `--help` lists them. A command lives in its own file in this folder
  * and is added here with one line.
  */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [
+  probeTrainCommand,
+  metricsCommand
+];
