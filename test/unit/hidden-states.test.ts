@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeF16, encodeF16 } from '../../src/lib/core/float16';
-import { decodeHiddenStates, encodeHiddenStates, sliceLayers } from '../../src/lib/store/hiddenStates';
+import { decodeHiddenStates, encodeHiddenStates, hiddenStatesTurns, sliceLayers } from '../../src/lib/store/hiddenStates';
 import { encodeSafetensors } from '../../src/lib/store/safetensors';
 
 /** Values exactly representable in F16, so round trips compare with toEqual. */
@@ -50,6 +50,13 @@ describe('hidden-state files', () => {
     expect(sliceLayers(file, 'last_token_embedding', 0, [13, 17])).toEqual(turns[0]!.last_token_embedding);
     expect(sliceLayers(file, 'last_token_embedding', 1, [13, 14])).toBeNull();
     expect(sliceLayers(file, 'sec_last_token_embedding', 2, [13, 14])).toBeNull();
+  });
+
+  it('hiddenStatesTurns(file) gives the stored turns back, so a runner can append a turn and re-encode byte for byte', () => {
+    const full = encodeHiddenStates({ modelId: 'm', layers, hiddenSize: H, turns });
+    const partial = decodeHiddenStates(encodeHiddenStates({ modelId: 'm', layers, hiddenSize: H, turns: [{ last_tok_bef_gen_embedding: turns[0]!.last_tok_bef_gen_embedding, sec_last_token_embedding: turns[0]!.sec_last_token_embedding, last_token_embedding: turns[0]!.last_token_embedding }] }), 'a.safetensors');
+    const again = encodeHiddenStates({ modelId: 'm', layers, hiddenSize: H, turns: hiddenStatesTurns(partial).set(2, turns[2]!) });
+    expect(again).toEqual(full);
   });
 
   it('sliceLayers names the file and the indices when a layer was not stored', () => {

@@ -70,8 +70,11 @@ export function encodeHiddenStates(input: HiddenStatesInput): Uint8Array {
   const tensors = new Map<string, TensorIn>();
   for (const [turn, hidden] of entries) {
     if (!Number.isInteger(turn) || turn < 0) throw new TypeError(`turn indices must be non-negative integers, got ${String(turn)}`);
-    for (const position of Object.keys(hidden)) {
-      if (!isTokenPosition(position)) throw new TypeError(`turn ${turn}: unknown position "${position}"; positions: ${TOKEN_POSITIONS.join(', ')}`);
+    for (const key of Object.keys(hidden)) {
+      if (!isTokenPosition(key)) throw new TypeError(`turn ${turn}: unknown position "${key}"; positions: ${TOKEN_POSITIONS.join(', ')}`);
+    }
+    // Canonical order (turns ascending, positions as TOKEN_POSITIONS): the same content gives the same bytes.
+    for (const position of TOKEN_POSITIONS) {
       const v = hidden[position];
       if (!v) continue;
       if (!(v instanceof Float32Array) || v.length !== size) {
@@ -206,4 +209,22 @@ export function sliceLayers(file: HiddenStatesFile, position: TokenPosition, tur
   if (!t) return null;
   const H = t.length / file.layers.length;
   return t.slice(start * H, (start + count) * H);
+}
+
+/**
+ * Every stored turn of `file` as encoder input, so that a runner can add a turn and write the file again:
+ * `encodeHiddenStates({modelId, layers, hiddenSize, turns: hiddenStatesTurns(old).set(k, hidden)})`. F16 values
+ * survive the float32 round trip exactly.
+ */
+export function hiddenStatesTurns(file: HiddenStatesFile): Map<number, TurnHidden> {
+  const out = new Map<number, TurnHidden>();
+  for (const turn of file.turns) {
+    const hidden: TurnHidden = {};
+    for (const position of TOKEN_POSITIONS) {
+      const t = file.tensor(turn, position);
+      if (t) hidden[position] = t;
+    }
+    out.set(turn, hidden);
+  }
+  return out;
 }
