@@ -119,8 +119,11 @@ export function encodeProbeDataTensors(input: ProbeDataTensorsInput): Uint8Array
   const size = input.layers.length * H;
   const tensors = new Map<string, TensorIn>();
   for (const item of input.items) {
-    for (const [position, v] of Object.entries(item.hidden)) {
-      if (!isTokenPosition(position) || !PROBE_DATA_POSITIONS.includes(position)) throw new TypeError(`item ${item.id}: probe data keeps ${PROBE_DATA_POSITIONS.join(' and ')}, got "${position}"`);
+    for (const key of Object.keys(item.hidden)) {
+      if (!isTokenPosition(key) || !PROBE_DATA_POSITIONS.includes(key)) throw new TypeError(`item ${item.id}: probe data keeps ${PROBE_DATA_POSITIONS.join(' and ')}, got "${key}"`);
+    }
+    for (const position of PROBE_DATA_POSITIONS) {
+      const v = item.hidden[position];
       if (!v) continue;
       if (!(v instanceof Float32Array) || v.length !== size) throw new TypeError(`item ${item.id} ${position} must be a Float32Array of ${input.layers.length} × ${H} = ${size} values`);
       const name = probeDataTensorName(item.id, position);
