@@ -5,7 +5,7 @@
  *   7–9 exploratory[k−7], 10–12 technical[k−10], 13–15 critical[k−13], later the last reflective prompt.
  * - `mixed`: pool {encouragement, analytical} for k ≤ 3, {analytical, exploratory, creative} for k ≤ 10, else
  *   {technical, critical, reflective}; a random family of the pool, then a random prompt of it.
- * - `random`: encouragement[0] for k ≤ 2, else a uniform draw over all 33 prompts.
+ * - `random`: encouragement[0] for k ≤ 2, else a uniform draw over all 35 prompts.
  * - `adaptive`: a previous response under 50 words draws an analytical prompt of intensity ≥ 3; over 500 words
  *   gives reflective[2]; otherwise the progressive prompt. (The seed's `reasoning_lite` never passed the length,
  *   so there every step drew analytical; we pass the word count of the previous response, as the mode intends.)
