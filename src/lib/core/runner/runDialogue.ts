@@ -9,7 +9,8 @@
  * entropy_mean, rs}; and the hidden states at the configured positions and layers (F16).
  *
  * Storage is resumable: the item is saved after every turn (one atomic step). A finished item is skipped; a partial
- * one continues at its next turn from the stored conversation. Every draw is keyed by (run seed, item id, turn,
+ * one continues at its next turn from the stored conversation. A storage failure (disk or quota full) stops the
+ * run with that error, since no later item could be stored either; the turn in progress is not stored. Every draw is keyed by (run seed, item id, turn,
  * sample index), so a resumed run gives the same result as an uninterrupted one.
  *
  * Per-turn timeout: the turn is kept with `timed_out: true`, response "[Generation timed out]", null scores and no
@@ -188,11 +189,13 @@ export async function runDialogue(options: DialogueRunOptions): Promise<RunSumma
     try {
       const result = stored ?? newItemResult(item, config, model, { provenance: options.provenance, datasetKind: options.datasetKind, now: iso() });
       await runItem(options, item, result, layers, K, i, t, () => remainingTurns, (d) => (remainingTurns -= d), iso, now);
-      if (stored) await sink.clearError(item.id);
+      // A retry that succeeds removes the error recorded by an earlier session.
+      await sink.clearError(item.id);
       t.completed++;
       options.onProgress?.({ type: 'item-done', index: i, total: n, itemId: item.id, label: result.nli_label });
     } catch (e) {
       if ((e as Error)?.name === 'AbortError' || signal?.aborted) throw abortError();
+      if (isStorageFailure(e)) throw e.inner;
       t.failed++;
       await recordFailure(options, item.id, e, iso());
       options.onProgress?.({ type: 'item-failed', index: i, total: n, itemId: item.id, error: (e as Error)?.message ?? String(e) });
@@ -212,6 +215,26 @@ export async function runDialogue(options: DialogueRunOptions): Promise<RunSumma
     truncatedItems: t.truncatedItems,
     generatedTokens: t.generatedTokens
   };
+}
+
+/** Marks an error of the sink: storage failures (disk or quota full) stop the run instead of failing one item. */
+class StorageFailure extends Error {
+  constructor(readonly inner: unknown) {
+    super((inner as Error)?.message ?? String(inner));
+    this.name = 'StorageFailure';
+  }
+}
+
+function isStorageFailure(e: unknown): e is StorageFailure {
+  return e instanceof StorageFailure;
+}
+
+async function saveOrStop(sink: RunSink, result: ItemResult, turn: { step: number; hidden: TurnHidden | null } | null): Promise<void> {
+  try {
+    await sink.save(result, turn);
+  } catch (e) {
+    throw new StorageFailure(e);
+  }
 }
 
 async function recordFailure(options: DialogueRunOptions, id: string, e: unknown, timestamp: string): Promise<void> {
@@ -264,7 +287,7 @@ async function runItem(
       result.truncation_at_step = k;
       result.run_status = 'complete';
       result.last_update = iso();
-      await sink.save(result, null);
+      await saveOrStop(sink, result, null);
       t.truncatedItems++;
       return { turns: k, truncated: true };
     }
@@ -321,7 +344,7 @@ async function runItem(
     result.actual_steps = chain.length - 1;
     result.last_update = iso();
     if (chain.length === K) result.run_status = 'complete';
-    await sink.save(result, { step: k, hidden });
+    await saveOrStop(sink, result, { step: k, hidden });
 
     t.generatedTokens += gen.tokenIds.length;
     t.engineMs += gen.timings.prefillMs + gen.timings.decodeMs;

@@ -58,16 +58,15 @@ export async function importRunBundle(store: IdbRunStore, bytes: Uint8Array, whe
     progress: null,
     imported_from: where
   };
-  await writeAtomically(store.db.transaction(['runs', 'items', 'turns', 'hidden', 'probes'], 'readwrite'), (tx) => {
-    const writes: Promise<unknown>[] = [tx.objectStore('runs').add(run)];
+  await writeAtomically(store.db.transaction(['runs', 'items', 'turns', 'hidden', 'probes'], 'readwrite'), (tx, track) => {
+    track(tx.objectStore('runs').add(run));
     for (const item of bundle.items) {
       const { reasoning_chain, ...rest } = item;
-      writes.push(tx.objectStore('items').put({ ...rest, run_id: m.run_id, n_turns: reasoning_chain.length }));
-      for (const turn of reasoning_chain) writes.push(tx.objectStore('turns').put({ run_id: m.run_id, item_id: item.id, step: turn.step, turn }));
+      track(tx.objectStore('items').put({ ...rest, run_id: m.run_id, n_turns: reasoning_chain.length }));
+      for (const turn of reasoning_chain) track(tx.objectStore('turns').put({ run_id: m.run_id, item_id: item.id, step: turn.step, turn }));
     }
-    for (const row of rows) writes.push(tx.objectStore('hidden').put(row));
-    for (const [name, data] of bundle.probes) writes.push(tx.objectStore('probes').put({ id: `${m.run_id}/${name}`, name, run_id: m.run_id, created: now, bytes: data, meta: null }));
-    return writes;
+    for (const row of rows) track(tx.objectStore('hidden').put(row));
+    for (const [name, data] of bundle.probes) track(tx.objectStore('probes').put({ id: `${m.run_id}/${name}`, name, run_id: m.run_id, created: now, bytes: data, meta: null }));
   });
   return run;
 }

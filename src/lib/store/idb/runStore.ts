@@ -217,10 +217,17 @@ export class IdbRunStore {
  * synchronously (a value that cannot be cloned), the transaction is aborted, so none of its writes land; a quota
  * failure becomes `StorageFullError`.
  */
-export async function writeAtomically<T extends { abort(): void; done: Promise<void> }>(tx: T, requests: (tx: T) => Promise<unknown>[]): Promise<void> {
+export async function writeAtomically<T extends { abort(): void; done: Promise<void> }>(tx: T, requests: (tx: T, track: (request: Promise<unknown>) => void) => void): Promise<void> {
   await guardQuota(async () => {
+    const writes: Promise<unknown>[] = [];
+    // Once one request fails the others reject too (the transaction aborts): those rejections are expected.
+    const track = (request: Promise<unknown>) => {
+      request.catch(() => undefined);
+      writes.push(request);
+    };
     try {
-      await Promise.all(requests(tx));
+      requests(tx, track);
+      await Promise.all(writes);
       await tx.done;
     } catch (e) {
       try {
@@ -261,18 +268,17 @@ class IdbRunSink implements RunSink {
     const record = turn ? result.reasoning_chain[turn.step] : null;
     if (turn && (!record || record.step !== turn.step)) throw new TypeError(`save: the item has no turn ${turn.step} to store`);
     await this.store.room(JSON.stringify(row).length + (record ? JSON.stringify(record).length : 0) + hiddenBytes(turn?.hidden ?? null));
-    await writeAtomically(this.db.transaction(['items', 'turns', 'hidden'], 'readwrite'), (tx) => {
-      const writes: Promise<unknown>[] = [tx.objectStore('items').put(row)];
+    await writeAtomically(this.db.transaction(['items', 'turns', 'hidden'], 'readwrite'), (tx, track) => {
+      track(tx.objectStore('items').put(row));
       if (turn && record) {
-        writes.push(tx.objectStore('turns').put({ run_id: this.runId, item_id: result.id, step: turn.step, turn: record }));
+        track(tx.objectStore('turns').put({ run_id: this.runId, item_id: result.id, step: turn.step, turn: record }));
         const key: [string, string, number] = [this.runId, result.id, turn.step];
         if (turn.hidden) {
           const positions: HiddenRow['positions'] = {};
           for (const p of CAPTURE_POSITIONS) if (turn.hidden.positions[p]) positions[p] = turn.hidden.positions[p];
-          writes.push(tx.objectStore('hidden').put({ run_id: this.runId, item_id: result.id, step: turn.step, layers: [...turn.hidden.layers], hidden_size: turn.hidden.hiddenSize, model_id: this.modelId, positions }));
-        } else writes.push(tx.objectStore('hidden').delete(key));
+          track(tx.objectStore('hidden').put({ run_id: this.runId, item_id: result.id, step: turn.step, layers: [...turn.hidden.layers], hidden_size: turn.hidden.hiddenSize, model_id: this.modelId, positions }));
+        } else track(tx.objectStore('hidden').delete(key));
       }
-      return writes;
     });
   }
 
