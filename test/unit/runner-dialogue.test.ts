@@ -15,6 +15,8 @@ import type { Labeller, ProgressEvent, RunSink, TurnHidden } from '../../src/lib
 import { decodeItemHidden } from '../../src/lib/store/itemHidden';
 import { RunDirSink } from '../../src/lib/store/node/runDir';
 import { FakeModel } from './runner-fakeModel';
+import { CAPTURE_POSITIONS } from '../../src/lib/core/config/runConfig';
+import { POSITION_NAMES } from '../../src/lib/engine/types';
 
 const GOLD = 'Zanzibar-GOLD-ANSWER';
 const DATASET = [
@@ -62,6 +64,10 @@ class MemorySink implements RunSink {
 const fixedClock = () => Date.UTC(2026, 0, 2, 3, 4, 5);
 
 describe('runDialogue', () => {
+  it('CAPTURE_POSITIONS of the core config are the engine contract POSITION_NAMES, in order', () => {
+    expect([...CAPTURE_POSITIONS]).toEqual([...POSITION_NAMES]);
+  });
+
   it('runDialogue never feeds the gold answer, the id or other record fields to the model', async () => {
     const model = new FakeModel();
     const sink = new MemorySink();
@@ -221,6 +227,17 @@ describe('runDialogue', () => {
     expect(item.run_status).toBe('complete');
     expect(summary.truncatedItems).toBe(1);
     for (const f of model.fed) expect(f.ids.length + f.options.maxNewTokens).toBeLessThanOrEqual(450);
+  });
+
+  it('runDialogue skips a stored seed-format item (no run_status) that already has all K turns', async () => {
+    const sink = new MemorySink();
+    const turns = [0, 1, 2, 3].map((step) => ({ step, prompt_type: step ? `progressive_step${step}` : 'initial_qa', followup_prompt: '', full_input: '', response: 'r', token_count: 1, metrics: {} }));
+    sink.items.set('q3', { format_version: 1, id: 'q3', question: 'q', gold_answer: '1802', nli_label: 1, reasoning_chain: turns });
+    const model = new FakeModel();
+    const summary = await runDialogue({ model, config: config(), items: items().slice(2, 3), sink, now: fixedClock });
+    expect(summary).toMatchObject({ skipped: 1, completed: 0 });
+    expect(model.calls).toBe(0);
+    expect(sink.saves).toBe(0);
   });
 
   it('runDialogue refuses capture layers the model cannot capture, naming capture.layers', async () => {

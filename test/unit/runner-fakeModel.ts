@@ -151,3 +151,7 @@ export class FakeModel implements RunnerModel {
     return this.fed.map((f) => f.text);
   }
 }
+
+// The engine's LanguageModel must satisfy the runner's structural RunnerModel (checked by `tsc`, not at run time).
+import type { LanguageModel } from '../../src/lib/engine/types';
+export const asRunnerModel = (m: LanguageModel): RunnerModel => m;

@@ -174,7 +174,8 @@ export async function runDialogue(options: DialogueRunOptions): Promise<RunSumma
       remainingTurns -= K;
       continue;
     }
-    if (stored && stored.run_status === 'complete') {
+    // Finished: marked so, or (a seed file without run_status) already holding all K turns.
+    if (stored && (stored.run_status === 'complete' || stored.reasoning_chain.length >= K)) {
       t.skipped++;
       remainingTurns -= K;
       options.onProgress?.({ type: 'item-skipped', index: i, total: n, itemId: item.id });
