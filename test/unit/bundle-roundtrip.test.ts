@@ -160,7 +160,7 @@ describe('run bundles', () => {
     const dir = await runDir();
     const bytes = await exportRunDir(dir);
     for (const [name, data] of Object.entries(unzipSync(bytes))) expect(Buffer.from(data).includes(SECRET), name).toBe(false);
-    expect(JSON.parse(strFromU8(unzipSync(bytes)['manifest.json'])).config.judge).toEqual({ base_url: 'https://judge.example/v1', model: 'gpt-4o-mini', api_key_env: 'JUDGE_KEY' });
+    expect(JSON.parse(strFromU8(unzipSync(bytes)['manifest.json'])).config.judge).toEqual({ base_url: 'https://judge.example/v1', model: 'gpt-4o-mini', api_key_env: 'JUDGE_KEY', timeout_ms: null });
     const leaky = rezip(bytes, (f) => {
       const m = JSON.parse(strFromU8(f['manifest.json']));
       m.config.judge.api_key = SECRET;

@@ -181,7 +181,7 @@ describe('parseRunConfig', () => {
     ]);
     const c = unwrap(parseRunConfig({ judge: { base_url: 'https://api.example.com/v1', model: 'gpt-4o-mini', api_key_env: 'OPENAI_API_KEY' } }));
     expect(c.label_method).toBe('judge');
-    expect(c.judge).toEqual({ base_url: 'https://api.example.com/v1', model: 'gpt-4o-mini', api_key_env: 'OPENAI_API_KEY' });
+    expect(c.judge).toEqual({ base_url: 'https://api.example.com/v1', model: 'gpt-4o-mini', api_key_env: 'OPENAI_API_KEY', timeout_ms: null });
   });
 
   it('parseRunConfig checks the judge block and that label_method "judge" has one', () => {
@@ -191,6 +191,19 @@ describe('parseRunConfig', () => {
       'config.json: judge.model must be a model name (e.g. "gpt-4o-mini"), got ""',
       'config.json: judge.api_key_env must be the name of an environment variable (letters, digits, _), got "MY KEY"'
     ]);
+  });
+
+  it('parseRunConfig reads the judges fields: judge.timeout_ms, the nli block, entailment_model and strict_entailment', () => {
+    const c = unwrap(parseRunConfig({ mode: 'probe_data', label_method: 'nli', nli: { model: 'Xenova/nli-deberta-v3-xsmall', dtype: 'q8', device: 'wasm', batch_size: 16 }, entailment_model: 'match', strict_entailment: false }));
+    expect(c).toMatchObject({ label_method: 'nli', nli: { model: 'Xenova/nli-deberta-v3-xsmall', dtype: 'q8', device: 'wasm', batch_size: 16 }, entailment_model: 'match', strict_entailment: false });
+    expect(unwrap(parseRunConfig({})).entailment_model).toBe('nli');
+    expect(messagesOf({ mode: 'probe_data', nli: { dtype: 'int3', batch_size: 0 }, entailment_model: 'gpt', judge: { base_url: 'http://j', model: 'm', timeout_ms: -5 } })).toEqual([
+      'config.json: judge.timeout_ms must be a number > 0, got -5',
+      'config.json: nli.dtype must be one of "fp32", "fp16", "q8", "int8", "uint8", "q4", "bnb4", "q4f16", got "int3"',
+      'config.json: nli.batch_size must be an integer ≥ 1, got 0',
+      'config.json: entailment_model must be one of "nli", "llm", "match", got "gpt"'
+    ]);
+    expect(messagesOf({ mode: 'probe_data', entailment_model: 'llm' })).toEqual(['config.json: entailment_model "llm" needs a judge block {base_url, model, api_key_env}']);
   });
 
   it('parseRunConfig reads remote_engines in the CLI and ignores them with a warning in the page', () => {

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRunCommand, progressLine, type LoadRequest, type RunCommandDeps } from '../../src/cli/commands/run';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRunCommand, defaultMakeLabeller, progressLine, type LoadRequest, type RunCommandDeps } from '../../src/cli/commands/run';
 import { runCli } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
 import type { Labeller } from '../../src/lib/core/runner/types';
@@ -167,8 +169,47 @@ describe('spikescore run', () => {
     expect((await run(dir, ['config.json'], d)).status).toBe(0);
     expect(seenKey).toBe(SECRET);
     for (const f of readdirSync(join(dir, 'out'))) expect(readFileSync(join(dir, 'out', f)).includes(SECRET), f).toBe(false);
-    expect(JSON.parse(readFileSync(join(dir, 'out/run_manifest.json'), 'utf8')).config.judge).toEqual({ base_url: 'https://judge.example/v1', model: 'gpt-4o-mini', api_key_env: 'JUDGE_KEY' });
+    expect(JSON.parse(readFileSync(join(dir, 'out/run_manifest.json'), 'utf8')).config.judge).toEqual({ base_url: 'https://judge.example/v1', model: 'gpt-4o-mini', api_key_env: 'JUDGE_KEY', timeout_ms: null });
     expect(JSON.parse(readFileSync(join(dir, 'out/a.json'), 'utf8'))).toMatchObject({ nli_label: 1, label_source: 'judge' });
+  });
+
+  it('spikescore run labels through the judges: an OpenAI-compatible judge gets the key from env, and no file keeps it', async () => {
+    const seen: { auth?: string; body?: { messages: { role: string; content: string }[] } }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push({ auth: req.headers.authorization, body: JSON.parse(body) });
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: '1' } }] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const dir = workspace({ label_method: 'judge', judge: { base_url: `http://127.0.0.1:${port}/v1`, model: 'judge-model', api_key_env: 'JUDGE_KEY' } }, DATA);
+      const r = await run(dir, ['config.json'], deps(() => new FakeModel(), { makeLabeller: defaultMakeLabeller }));
+      expect(r.status).toBe(0);
+      expect(seen.length).toBe(2);
+      expect(seen[0].auth).toBe(`Bearer ${SECRET}`);
+      // The reference slot holds the gold answer and the model slot the turn-0 answer (B7 fixed).
+      const a = JSON.parse(readFileSync(join(dir, 'out/a.json'), 'utf8'));
+      expect(seen[0].body!.messages.at(-1)!.content).toBe(`Question: Capital of Falubia?\nReference answer: Hartton\nModel answer: ${a.reasoning_chain[0].response}\nYour reply:`);
+      expect(a).toMatchObject({ nli_label: 1, label_source: 'judge', label_detail: { kind: 'judge', reply: '1' } });
+      for (const f of readdirSync(join(dir, 'out'))) expect(readFileSync(join(dir, 'out', f)).includes(SECRET), f).toBe(false);
+      expect(JSON.parse(readFileSync(join(dir, 'out/run_manifest.json'), 'utf8')).summary.label_stats).toMatchObject({ calls: 2, correct: 2 });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('spikescore run with label_method "dataset" stores the dataset labels through the judges', async () => {
+    const dir = workspace({ label_method: 'dataset' }, '{"id": "a", "question": "q1", "answer": "x", "label": 0}\n{"id": "b", "question": "q2", "answer": "y"}\n');
+    const r = await run(dir, ['config.json'], deps(() => new FakeModel(), { makeLabeller: defaultMakeLabeller }));
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'out/a.json'), 'utf8'))).toMatchObject({ nli_label: 0, label_source: 'dataset' });
+    expect(JSON.parse(readFileSync(join(dir, 'out/b.json'), 'utf8'))).toMatchObject({ nli_label: null, label_source: 'dataset', label_error: 'missing' });
+    expect(r.out).toContain('labels 1, label failures 1');
   });
 
   it('spikescore run refuses ids that would collide with the run directory files', async () => {

@@ -78,6 +78,40 @@ async function defaultLoadModel(req: LoadRequest): Promise<LoadedModel> {
   throw new InputError([{ code: 'unsupported', path: ['model_path'], message: 'config.json: model_path is missing and the built-in testbed model is not available in the CLI of this build; set model_path to a model folder or a hub id' }]);
 }
 
+/** The judges' builder (`engine/judges`): match/F1, the LLM judge (key read from env by name), NLI, dataset labels. */
+export async function defaultMakeLabeller(config: RunConfig, env: Readonly<Record<string, string | undefined>>): Promise<Labeller> {
+  const { createJudge } = await import('../../lib/engine/judges/judge');
+  return createJudge(
+    {
+      mode: config.mode,
+      label_method: config.label_method,
+      f1_threshold: config.f1_threshold,
+      match_mode: config.match_mode,
+      judge: config.judge ? { base_url: config.judge.base_url, model: config.judge.model, api_key_env: config.judge.api_key_env ?? undefined, timeout_ms: config.judge.timeout_ms ?? undefined } : undefined,
+      nli: config.nli ?? undefined
+    },
+    { env }
+  );
+}
+
+/** Semantic entropy by the core's clustering with the configured entailment judge (probe_data). */
+export async function defaultMakeSemanticEntropy(config: RunConfig, env: Readonly<Record<string, string | undefined>>): Promise<SemanticEntropyFunction> {
+  const [{ createEntailmentJudge }, { semanticEntropy }] = await Promise.all([import('../../lib/engine/judges/entailmentJudge'), import('../../lib/core/semantic/semanticEntropy')]);
+  const judge = await createEntailmentJudge(
+    {
+      entailment_model: config.entailment_model,
+      judge: config.judge ? { base_url: config.judge.base_url, model: config.judge.model, api_key_env: config.judge.api_key_env ?? undefined, timeout_ms: config.judge.timeout_ms ?? undefined } : undefined,
+      nli: config.nli ?? undefined
+    },
+    { env }
+  );
+  return async (question, answers) => {
+    const { entails, entailsMany } = judge.forQuestion(question);
+    const r = await semanticEntropy(answers, entails, { entailsMany, strict: config.strict_entailment });
+    return { se: r.se, ids: r.ids, reason: r.reason };
+  };
+}
+
 function fmtDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
@@ -262,6 +296,8 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
           `labels ${s.labelled}, label failures ${s.labelFailures}; timed-out turns ${s.timedOutTurns}; truncated items ${s.truncatedItems}; output ${outDir}\n`
       );
     }
+    const stats = (labeller as { stats?: () => unknown } | null)?.stats?.();
+    if (stats !== undefined) summary.label_stats = stats;
     const next: RunManifest = { ...manifest, updated: new Date(now()).toISOString(), summary };
     await writeRunManifest(outDir, next);
     return items.length > 0 && failed === items.length ? 1 : 0;
@@ -270,4 +306,7 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
   }
 }
 
-export const runCommand: Command = createRunCommand({ loadModel: defaultLoadModel });
+/** What `spikescore run` uses: the engine's loader and the judges. The probe-data writer is not wired yet. */
+export const defaultRunDeps: RunCommandDeps = { loadModel: defaultLoadModel, makeLabeller: defaultMakeLabeller, makeSemanticEntropy: defaultMakeSemanticEntropy };
+
+export const runCommand: Command = createRunCommand(defaultRunDeps);

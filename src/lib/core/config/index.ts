@@ -14,6 +14,9 @@ export {
   MODEL_DTYPES,
   REMOTE_PROTOCOLS,
   DEFAULT_SYSTEM_PROMPT,
+  NLI_DTYPES,
+  NLI_DEVICES,
+  ENTAILMENT_MODELS,
   type RunConfig,
   type RunMode,
   type SamplingConfig,
@@ -25,6 +28,8 @@ export {
   type JudgeConfig,
   type RemoteEngineConfig,
   type ModelDtypeChoice,
-  type ParseConfigOptions
+  type ParseConfigOptions,
+  type NliConfig,
+  type EntailmentModel
 } from './runConfig';
 export { resolveModelRef, ONNX_EXPORTS, BUILTIN_MODEL_ID, type ModelRef } from './modelRef';

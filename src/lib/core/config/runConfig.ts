@@ -9,9 +9,10 @@
  * dataset_type.
  *
  * Ours: mode (`dialogue` | `probe_data`), capture {positions, layers: [a, b] half-open hidden-state indices}, dtype,
- * label_method, judge {base_url, model, api_key_env}, f1_threshold, match_mode, probe, remote_engines (CLI only),
- * seed, and for `probe_data`: num_samples (the seed's `num_generations`), sample_temperature,
- * most_likely_temperature, brief_prompt, use_context.
+ * label_method, judge {base_url, model, api_key_env, timeout_ms}, nli {model, dtype, device, …}, f1_threshold,
+ * match_mode, probe, remote_engines (CLI only), seed, and for `probe_data`: num_samples (the seed's
+ * `num_generations`), sample_temperature, most_likely_temperature, brief_prompt, use_context, entailment_model
+ * (nli | llm | match), strict_entailment.
  *
  * Defaults where the paper's code is silent or unused (design.md, Deviations): temperature 0.2, top_p 0.7 and
  * max_new_tokens 512 are APPLIED (the seed never passed top_p or max_new_tokens, B4); enable_thinking (default
@@ -65,7 +66,26 @@ export interface JudgeConfig {
   readonly model: string;
   /** The NAME of the environment variable holding the key (never the key). */
   readonly api_key_env: string | null;
+  /** Per-call timeout in milliseconds; null: the judge's default (10 s, as the seed). */
+  readonly timeout_ms: number | null;
 }
+
+export const NLI_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] as const;
+export const NLI_DEVICES = ['cpu', 'wasm', 'webgpu'] as const;
+
+/** The local NLI model of `label_method: "nli"` and `entailment_model: "nli"` (passed to the judges as is). */
+export interface NliConfig {
+  readonly model?: string;
+  readonly revision?: string;
+  readonly dtype?: (typeof NLI_DTYPES)[number];
+  readonly device?: (typeof NLI_DEVICES)[number];
+  readonly batch_size?: number;
+  readonly local_model_path?: string;
+  readonly remote_host?: string;
+}
+
+export const ENTAILMENT_MODELS = ['nli', 'llm', 'match'] as const;
+export type EntailmentModel = (typeof ENTAILMENT_MODELS)[number];
 
 export interface RemoteEngineConfig {
   readonly url: string;
@@ -103,6 +123,8 @@ export interface RunConfig {
   readonly judge: JudgeConfig | null;
   readonly f1_threshold: number;
   readonly match_mode: 'exact' | 'contains';
+  /** The NLI model for `nli` labels and `nli` entailment; null: the judges' default. */
+  readonly nli: NliConfig | null;
   /** A probe file applied per turn (`metrics.probe_pred`); null: none. */
   readonly probe: string | null;
   readonly remote_engines: readonly RemoteEngineConfig[];
@@ -112,6 +134,10 @@ export interface RunConfig {
   readonly most_likely_temperature: number;
   readonly brief_prompt: 'chat' | 'default';
   readonly use_context: boolean;
+  /** probe_data: the entailment judge of semantic clustering (the SE pipeline's --entailment_model). */
+  readonly entailment_model: EntailmentModel;
+  /** probe_data: strict bidirectional entailment (the SE default). */
+  readonly strict_entailment: boolean;
 }
 
 export interface ParseConfigOptions {
@@ -128,8 +154,8 @@ const KNOWN_FIELDS = [
   'mode', 'model_path', 'dtype', 'dataset_path', 'dataset_type', 'output_dir', 'sampling', 'seed', 'random_seed', 'strategy',
   'max_steps', 'temperature', 'top_p', 'max_new_tokens', 'max_generation_tokens', 'enable_thinking', 'generation_timeout',
   'system_prompt', 'model_max_tokens', 'enable_ppl_detection', 'capture', 'label_method', 'judge', 'f1_threshold',
-  'match_mode', 'probe', 'remote_engines', 'num_samples', 'num_generations', 'sample_temperature', 'most_likely_temperature',
-  'brief_prompt', 'use_context', ...IGNORED_SEED_FIELDS
+  'match_mode', 'nli', 'probe', 'remote_engines', 'num_samples', 'num_generations', 'sample_temperature', 'most_likely_temperature',
+  'brief_prompt', 'use_context', 'entailment_model', 'strict_entailment', ...IGNORED_SEED_FIELDS
 ];
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -225,12 +251,34 @@ function parseJudge(c: Checker, raw: unknown): JudgeConfig | null {
       c.error(['judge', secret], 'invalid_value', `judge.${secret}: a key never goes in a config file (it would be stored with the run and its exports); put it in an environment variable and name that variable in judge.api_key_env`);
     }
   }
-  warnUnknown(c, raw, ['base_url', 'model', 'api_key_env', 'api_key', 'key', 'token', 'apiKey'], ['judge']);
+  warnUnknown(c, raw, ['base_url', 'model', 'api_key_env', 'timeout_ms', 'api_key', 'key', 'token', 'apiKey'], ['judge']);
   const base_url = checkUrl(c, ['judge', 'base_url'], raw.base_url);
   const model = checkString(c, ['judge', 'model'], raw.model, 'a model name (e.g. "gpt-4o-mini")');
   const api_key_env = checkEnvName(c, ['judge', 'api_key_env'], raw.api_key_env);
+  const timeout_ms = raw.timeout_ms === undefined || raw.timeout_ms === null ? null : (checkNumber(c, ['judge', 'timeout_ms'], raw.timeout_ms, { min: 0, minExclusive: true }) ?? null);
   if (base_url === undefined || model === undefined) return null;
-  return { base_url, model, api_key_env };
+  return { base_url, model, api_key_env, timeout_ms };
+}
+
+function parseNli(c: Checker, raw: unknown): NliConfig | null {
+  if (raw === undefined || raw === null) return null;
+  if (!isPlainObject(raw)) {
+    c.error(['nli'], 'invalid_type', `nli must be an object {model, dtype, device, batch_size, …}, got ${show(raw)}`);
+    return null;
+  }
+  warnUnknown(c, raw, ['model', 'revision', 'dtype', 'device', 'batch_size', 'local_model_path', 'remote_host'], ['nli']);
+  const out: Record<string, unknown> = {};
+  for (const key of ['model', 'revision', 'local_model_path', 'remote_host'] as const) {
+    if (raw[key] !== undefined) {
+      const v = checkString(c, ['nli', key], raw[key]);
+      if (v !== undefined) out[key] = v;
+    }
+  }
+  if (raw.dtype !== undefined) out.dtype = checkEnum(c, ['nli', 'dtype'], raw.dtype, NLI_DTYPES);
+  if (raw.device !== undefined) out.device = checkEnum(c, ['nli', 'device'], raw.device, NLI_DEVICES);
+  if (raw.batch_size !== undefined) out.batch_size = checkNumber(c, ['nli', 'batch_size'], raw.batch_size, { integer: true, min: 1 });
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out as NliConfig;
 }
 
 function parseRemote(c: Checker, raw: unknown, context: 'cli' | 'page'): RemoteEngineConfig[] {
@@ -341,6 +389,7 @@ export function parseRunConfig(raw: unknown, options: ParseConfigOptions = {}): 
   }
   const f1_threshold = opt('f1_threshold', (v) => checkNumber(c, ['f1_threshold'], v, { min: 0, max: 1 }), 0.5);
   const match_mode = opt('match_mode', (v) => checkEnum(c, ['match_mode'], v, ['exact', 'contains'] as const), 'exact' as 'exact' | 'contains');
+  const nli = parseNli(c, raw.nli);
   const probe = optNullable('probe', (v) => checkString(c, ['probe'], v, 'a path to a probe file'), null);
   const remote_engines = parseRemote(c, raw.remote_engines, context);
 
@@ -352,7 +401,7 @@ export function parseRunConfig(raw: unknown, options: ParseConfigOptions = {}): 
     c.warn(['num_samples'], 'invalid_value', `num_samples ${ns} is the number of high-temperature samples PER QUESTION (the seed's num_generations, usually 10); the number of questions is sampling.n`);
   }
   if (mode !== 'probe_data') {
-    for (const k of ['num_samples', 'num_generations', 'sample_temperature', 'most_likely_temperature', 'brief_prompt', 'use_context']) {
+    for (const k of ['num_samples', 'num_generations', 'sample_temperature', 'most_likely_temperature', 'brief_prompt', 'use_context', 'entailment_model', 'strict_entailment']) {
       if (raw[k] !== undefined) c.warn([k], 'unsupported', `${k} only applies to mode "probe_data" and is ignored in mode "${mode}"`);
     }
   }
@@ -360,6 +409,11 @@ export function parseRunConfig(raw: unknown, options: ParseConfigOptions = {}): 
   const most_likely_temperature = opt('most_likely_temperature', (v) => checkNumber(c, ['most_likely_temperature'], v, { min: 0 }), 0.1);
   const brief_prompt = opt('brief_prompt', (v) => checkEnum(c, ['brief_prompt'], v, ['chat', 'default'] as const), 'chat' as 'chat' | 'default');
   const use_context = opt('use_context', (v) => checkBoolean(c, ['use_context'], v), false);
+  const entailment_model = opt('entailment_model', (v) => checkEnum(c, ['entailment_model'], v, ENTAILMENT_MODELS), 'nli' as EntailmentModel);
+  if (mode === 'probe_data' && entailment_model === 'llm' && raw.judge === undefined) {
+    c.error(['judge'], 'missing_field', 'entailment_model "llm" needs a judge block {base_url, model, api_key_env}');
+  }
+  const strict_entailment = opt('strict_entailment', (v) => checkBoolean(c, ['strict_entailment'], v), true);
 
   const errors = c.errors;
   if (errors.length) return { ok: false, issues: c.issues };
@@ -370,8 +424,9 @@ export function parseRunConfig(raw: unknown, options: ParseConfigOptions = {}): 
       mode, model_path, dtype, dataset_path, dataset_type, output_dir,
       sampling: { strategy: sampling.strategy, n: sampling.n, seed: samplingSeed },
       seed: runSeed, strategy, max_steps, temperature, top_p, max_new_tokens, enable_thinking, generation_timeout,
-      system_prompt, model_max_tokens, enable_ppl_detection, capture, label_method, judge, f1_threshold, match_mode,
-      probe, remote_engines, num_samples, sample_temperature, most_likely_temperature, brief_prompt, use_context
+      system_prompt, model_max_tokens, enable_ppl_detection, capture, label_method, judge, f1_threshold, match_mode, nli,
+      probe, remote_engines, num_samples, sample_temperature, most_likely_temperature, brief_prompt, use_context,
+      entailment_model, strict_entailment
     }
   };
 }
@@ -408,7 +463,7 @@ export function captureLayerList(capture: CaptureConfig): number[] | null {
 export const RESULT_FIELDS = [
   'mode', 'model_path', 'dtype', 'dataset_path', 'sampling', 'seed', 'strategy', 'max_steps', 'temperature', 'top_p',
   'max_new_tokens', 'enable_thinking', 'system_prompt', 'model_max_tokens', 'capture', 'num_samples', 'sample_temperature',
-  'most_likely_temperature', 'brief_prompt', 'use_context'
+  'most_likely_temperature', 'brief_prompt', 'use_context', 'entailment_model', 'strict_entailment'
 ] as const;
 
 /** The result-deciding fields on which two configs differ, as `field: stored → now` strings. */

@@ -375,9 +375,12 @@ async function labelItem(options: DialogueRunOptions, item: DatasetItem, result:
     const out = await options.labeller.label(item.question, goldAnswers(item), answer, item);
     result.nli_label = out.label;
     result.label_source = out.source;
+    // The judges return what they saw (reference, reply, verdicts): kept for audits; it never holds a key.
+    const detail = (out as { detail?: { reason?: unknown } }).detail;
+    if (detail !== undefined) result.label_detail = detail;
     if (out.label === null) {
       t.labelFailures++;
-      result.label_error = out.reason ?? 'the labeller returned no label';
+      result.label_error = out.reason ?? (typeof detail?.reason === 'string' ? detail.reason : null) ?? 'the labeller returned no label';
     } else {
       t.labelled++;
       delete result.label_error;
