@@ -76,7 +76,7 @@ describe('run bundles', () => {
     const a = snapshot(dir);
     const b = snapshot(join(work, 'copy'));
     for (const f of ['t_1.json', 't_2.json', 't_1.safetensors', 't_2.safetensors', 'probes/sep.json']) expect(b[f], f).toBe(a[f]);
-    const manifest = JSON.parse(Buffer.from(b['run_manifest.json'], 'base64').toString('utf8'));
+    const manifest = JSON.parse(Buffer.from(b['manifest.json'], 'base64').toString('utf8'));
     expect(manifest).toMatchObject({ format_version: 1, kind: 'spikescore-run', run_id: 'run-abc', created: CREATED, dataset: { path: 'd.jsonl' }, imported_from: 'run.zip' });
     // The same run exports to the same bytes (ordered entries, fixed time stamps).
     expect(await exportRunDir(dir)).toEqual(await exportRunDir(dir));

@@ -55,8 +55,8 @@ describe('spikescore run', () => {
     const r = await run(dir, ['config.json', '--threads', '2', '--backend', 'wasm'], d);
     expect(r.status).toBe(0);
     expect(d.requests[0]).toMatchObject({ ref: { kind: 'local', path: join(dir, 'model'), id: 'model' }, backend: 'wasm', threads: 2, dtype: 'auto' });
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['a.json', 'a.safetensors', 'b.json', 'b.safetensors', 'progress.json', 'run_manifest.json']);
-    const manifest = JSON.parse(readFileSync(join(dir, 'out/run_manifest.json'), 'utf8'));
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['a.json', 'a.safetensors', 'b.json', 'b.safetensors', 'manifest.json', 'progress.json']);
+    const manifest = JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ format_version: 1, kind: 'spikescore-run', config: { max_steps: 2, seed: 3 }, provenance: { model_id: 'test-double/echo', app_version: '0.1.0', seeds: { run: 3, sampling: 3 } }, dataset: { kind: 'general', items: 2, sampled: 2 } });
     expect(manifest.summary).toMatchObject({ items: 2, completed: 2, failed: 0 });
     expect(JSON.parse(readFileSync(join(dir, 'out/progress.json'), 'utf8'))).toEqual({ current: 2, total: 2, percentage: 100, current_item: 'b', timestamp: '2026-01-01T00:00:00.000Z', turn: 0, turns: 3 });
@@ -169,7 +169,7 @@ describe('spikescore run', () => {
     expect((await run(dir, ['config.json'], d)).status).toBe(0);
     expect(seenKey).toBe(SECRET);
     for (const f of readdirSync(join(dir, 'out'))) expect(readFileSync(join(dir, 'out', f)).includes(SECRET), f).toBe(false);
-    expect(JSON.parse(readFileSync(join(dir, 'out/run_manifest.json'), 'utf8')).config.judge).toEqual({ base_url: 'https://judge.example/v1', model: 'gpt-4o-mini', api_key_env: 'JUDGE_KEY', timeout_ms: null });
+    expect(JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8')).config.judge).toEqual({ base_url: 'https://judge.example/v1', model: 'gpt-4o-mini', api_key_env: 'JUDGE_KEY', timeout_ms: null });
     expect(JSON.parse(readFileSync(join(dir, 'out/a.json'), 'utf8'))).toMatchObject({ nli_label: 1, label_source: 'judge' });
   });
 
@@ -197,7 +197,7 @@ describe('spikescore run', () => {
       expect(seen[0].body!.messages.at(-1)!.content).toBe(`Question: Capital of Falubia?\nReference answer: Hartton\nModel answer: ${a.reasoning_chain[0].response}\nYour reply:`);
       expect(a).toMatchObject({ nli_label: 1, label_source: 'judge', label_detail: { kind: 'judge', reply: '1' } });
       for (const f of readdirSync(join(dir, 'out'))) expect(readFileSync(join(dir, 'out', f)).includes(SECRET), f).toBe(false);
-      expect(JSON.parse(readFileSync(join(dir, 'out/run_manifest.json'), 'utf8')).summary.label_stats).toMatchObject({ calls: 2, correct: 2 });
+      expect(JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8')).summary.label_stats).toMatchObject({ calls: 2, correct: 2 });
     } finally {
       server.close();
     }

@@ -66,8 +66,8 @@ describe('item hidden-state files', () => {
 
 describe('run directory', () => {
   it('isItemFileName keeps item files only, and reservedIdProblem names ids that would collide', () => {
-    expect(['a.json', 'run_manifest.json', 'progress.json', 'a_error.json', '.a.json.1.tmp', 'a.safetensors'].filter(isItemFileName)).toEqual(['a.json']);
-    expect(reservedIdProblem('run_manifest')).toBe('item id "run_manifest" would be stored as run_manifest.json, a name the run directory reserves');
+    expect(['a.json', 'manifest.json', 'progress.json', 'a_error.json', '.a.json.1.tmp', 'a.safetensors'].filter(isItemFileName)).toEqual(['a.json']);
+    expect(reservedIdProblem('manifest')).toBe('item id "manifest" would be stored as manifest.json, a name the run directory reserves');
     expect(reservedIdProblem('..')).toBe('item id ".." cannot be a file name');
     expect(reservedIdProblem('coqa:3/1')).toBeNull();
   });
@@ -78,9 +78,9 @@ describe('run directory', () => {
     await expect(new RunDirSink(dir, 'm').loadItem('a')).rejects.toThrow(`${join(dir, 'a.json')} holds item "b", not "a"`);
     expect(await new RunDirSink(dir, 'm').loadItem('zzz')).toBeNull();
     expect(await listItemFiles(dir)).toEqual(['a.json']);
-    writeFileSync(join(dir, 'run_manifest.json'), JSON.stringify({ format_version: 5, config: {} }));
-    await expect(readRunManifest(dir)).rejects.toThrow(`${join(dir, 'run_manifest.json')}: format_version 5 is newer than this app reads (1); update SpikeScore Lab`);
-    writeFileSync(join(dir, 'run_manifest.json'), JSON.stringify({ hello: 1 }));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format_version: 5, config: {} }));
+    await expect(readRunManifest(dir)).rejects.toThrow(`${join(dir, 'manifest.json')}: format_version 5 is newer than this app reads (1); update SpikeScore Lab`);
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ hello: 1 }));
     await expect(readRunManifest(dir)).rejects.toThrow('not a run manifest (needs format_version and config)');
   });
 });

@@ -154,7 +154,7 @@ export function createRunCommand(deps: RunCommandDeps): Command {
     ],
     details: [
       'Output (output_dir): <safe_id>.json per item, <safe_id>.safetensors (hidden states), <safe_id>_error.json for a failed',
-      'item, progress.json and run_manifest.json (config and provenance). probe_data mode writes probe_data.jsonl and',
+      'item, progress.json and manifest.json (config and provenance). probe_data mode writes probe_data.jsonl and',
       'probe_data.safetensors. A non-empty output_dir needs --resume, and --resume needs the same result-deciding config.'
     ].join('\n'),
     run: (args, io) => runCommandImpl(args, io, deps)
@@ -197,7 +197,7 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
     throw new InputError([{ code: 'invalid_value', path: ['output_dir'], where: args.positionals[0], message: `${args.positionals[0]}: output_dir ${outDir} is not empty (${entries.length} entries); pass --resume to continue the run there, or choose another output_dir` }]);
   }
   if (resume && entries.length && !manifest) {
-    throw new InputError([{ code: 'not_found', path: ['output_dir'], where: outDir, message: `${outDir} holds files but no run_manifest.json, so the run cannot be checked against this config; choose another output_dir` }]);
+    throw new InputError([{ code: 'not_found', path: ['output_dir'], where: outDir, message: `${outDir} holds files but no manifest.json, so the run cannot be checked against this config; choose another output_dir` }]);
   }
   if (resume && manifest) {
     const diffs = configDifferences(manifest.config, config);

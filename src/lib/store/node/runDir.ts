@@ -5,7 +5,7 @@
  *   <output_dir>/<safe_id>.safetensors    its hidden states (design.md), rewritten after every turn that has them
  *   <output_dir>/<safe_id>_error.json     a failed item: {id, error, traceback, timestamp}
  *   <output_dir>/progress.json            {current, total, percentage, current_item, timestamp, turn, turns}
- *   <output_dir>/run_manifest.json        {format_version, kind, run_id, created, config, provenance, dataset, summary}
+ *   <output_dir>/manifest.json            {format_version, kind, run_id, created, config, provenance, dataset, summary}
  *   <output_dir>/probes/*                 probes applied to the run (exported with it)
  *
  * Per turn the safetensors file is written first and the item JSON last, each atomically. The JSON is the record of
@@ -20,7 +20,7 @@ import type { ItemError, ProgressRecord, RunSink, TurnHidden } from '../../core/
 import { decodeItemHidden, encodeItemHidden } from '../itemHidden';
 import { atomicWrite, atomicWriteJson, exists, readJsonFile } from './files';
 
-export const RUN_MANIFEST_FILE = 'run_manifest.json';
+export const RUN_MANIFEST_FILE = 'manifest.json';
 export const PROGRESS_FILE = 'progress.json';
 export const RUN_FORMAT_VERSION = 1;
 
@@ -32,7 +32,7 @@ export function isItemFileName(name: string): boolean {
 /** Item ids whose files would collide with the run directory's own files. */
 export function reservedIdProblem(id: string): string | null {
   const s = safeId(id);
-  if (s === 'run_manifest' || s === 'progress' || s.endsWith('_error')) return `item id "${id}" would be stored as ${s}.json, a name the run directory reserves`;
+  if (s === 'manifest' || s === 'progress' || s.endsWith('_error')) return `item id "${id}" would be stored as ${s}.json, a name the run directory reserves`;
   if (s === '' || s === '.' || s === '..' || s.startsWith('.') || /[\\\0]/.test(s)) return `item id "${id}" cannot be a file name`;
   return null;
 }
