@@ -84,6 +84,8 @@ export interface RunOptions<I, R> {
   readonly drain?: AbortSignal;
   readonly onResult?: (done: ItemDone<I, R>) => void | Promise<void>;
   readonly onFailure?: (failed: ItemFailed<I>) => void | Promise<void>;
+  /** An attempt starts (item, node, attempt number from 1). */
+  readonly onStart?: (itemId: string, node: string, attempt: number) => void;
   /** Every failed attempt, retried or not (for logs and tests). */
   readonly onAttemptError?: (e: AttemptFailed) => void;
 }
@@ -337,6 +339,7 @@ export class NodePool {
         e.tried.push(s.node.name);
         attempts++;
         inflight++;
+        options.onStart?.(e.id, s.node.name, e.attempts);
         const task = attempt(e, s)
           .catch((err) => {
             fatal ??= err; // onResult/onFailure threw: the caller's store failed, stop the run
