@@ -1,0 +1,44 @@
+/**
+ * The fixture model the test nodes run: a tiny random-weight Llama built in code by the fixtures module
+ * (`writeModelFolder`, GPT-2's BPE tokenizer with a ChatML template), written once per test process to a
+ * temporary folder, loaded by the real engine (`loadModelFromDir`, onnxruntime-web WASM in Node). The remote
+ * side reads the same folder's config.json and tokenizer files (`loadRemoteSpec`), as a server does.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModelFromDir } from '../../src/lib/engine/node/engine';
+import { DirSource } from '../../src/lib/engine/node/dirSource';
+import { loadRemoteSpec } from '../../src/lib/engine/remote/spec';
+import type { Backend } from './harness';
+
+type WriteModelFolder = (dir: string, spec: Record<string, unknown>, options: Record<string, unknown>) => Promise<{ dir: string }>;
+
+let folder: Promise<string> | null = null;
+
+/** The fixture folder (built once per process). */
+export function fixtureFolder(): Promise<string> {
+  folder ??= (async () => {
+    const mod = (await import(new URL('../../src/lib/engine/fixtures/node/writeModelFolder.ts', import.meta.url).href)) as { writeModelFolder: WriteModelFolder };
+    const dir = join(mkdtempSync(join(tmpdir(), 'remote-fixture-')), 'tiny-llama');
+    await mod.writeModelFolder(dir, { arch: 'llama', layers: 2, hidden: 16, heads: 2, kvHeads: 1, intermediate: 32, maxPositions: 512, seed: 'remote-tests' }, { dtypes: ['fp32'] });
+    return dir;
+  })();
+  return folder;
+}
+
+export async function fixtureBackend(): Promise<Backend> {
+  const dir = await fixtureFolder();
+  const spec = await loadRemoteSpec(new DirSource(dir), 'tiny-llama');
+  return { makeModel: () => loadModelFromDir(dir, { modelId: 'tiny-llama', backend: 'wasm', dtype: 'fp32' }), spec };
+}
+
+/** Whether the fixtures module is present in this checkout. */
+export async function haveFixtures(): Promise<boolean> {
+  try {
+    await import(new URL('../../src/lib/engine/fixtures/node/writeModelFolder.ts', import.meta.url).href);
+    return true;
+  } catch {
+    return false;
+  }
+}
