@@ -9,15 +9,16 @@
  * positions, not every one, so the rows it does not capture are zeros: the client reads only the rows at those
  * positions (the last prompt row, decode rows N−3 and N−2), and the tests compare exactly those.
  *
- * Faults for the tests: `behaviour` 'error' answers HTTP 500, 'hang' accepts the request and never answers;
- * `kill()` drops every open connection and stops listening (a node that dies mid-run); `tokenLatencyMs` adds a
+ * Faults for the tests: `behaviour` 'error' answers HTTP 500, 'hang' accepts the request and never answers,
+ * 'die' kills the node when the next request arrives (that request and every one in flight lose their
+ * connection); `kill()` drops every open connection and stops listening (a node that dies mid-run); `tokenLatencyMs` adds a
  * fixed delay per generated token (the benchmark's stand-in for a GPU).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { GenerateOptions, GenerationResult, LanguageModel, PositionName } from '../../src/lib/engine/types';
 
-export type Behaviour = 'ok' | 'error' | 'hang';
+export type Behaviour = 'ok' | 'error' | 'hang' | 'die';
 
 export interface EngineNodeOptions {
   readonly model: LanguageModel;
@@ -42,6 +43,8 @@ export interface EngineNode {
   readonly port: number;
   readonly requests: RequestRecord[];
   behaviour: Behaviour;
+  /** Switch to 'die' once this many answers were served (null: never). */
+  dieAfterServed: number | null;
   /** Answers completed with 200. */
   readonly served: () => number;
   kill(): Promise<void>;
@@ -80,7 +83,7 @@ export async function startEngineNode(options: EngineNodeOptions): Promise<Engin
   const requests: RequestRecord[] = [];
   const sockets = new Set<Socket>();
   let served = 0;
-  const node = { behaviour: options.behaviour ?? 'ok' } as { behaviour: Behaviour };
+  const node = { behaviour: options.behaviour ?? 'ok', dieAfterServed: null } as { behaviour: Behaviour; dieAfterServed: number | null };
   const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   const generate = async (promptIds: number[], o: GenerateOptions, extraLatencyTokens: number): Promise<GenerationResult> => {
@@ -105,6 +108,12 @@ export async function startEngineNode(options: EngineNodeOptions): Promise<Engin
       return;
     }
     if (!authorized) return send(401, { error: 'unauthorized' }, null);
+    if (node.dieAfterServed !== null && served >= node.dieAfterServed) node.behaviour = 'die';
+    if (node.behaviour === 'die') {
+      requests.push({ path, seed: null, status: 0, authorized });
+      void close();
+      return;
+    }
     if (node.behaviour === 'hang') {
       requests.push({ path, seed: null, status: 0, authorized });
       return; // never answers; the socket stays open until the client gives up or the node is killed
@@ -214,11 +223,12 @@ export async function startEngineNode(options: EngineNodeOptions): Promise<Engin
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
+  let closed: Promise<void> | null = null;
   const close = () =>
-    new Promise<void>((resolve) => {
+    (closed ??= new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
-    });
+    }));
   return Object.assign(node, {
     url: `http://127.0.0.1:${port}`,
     port,

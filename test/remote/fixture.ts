@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadModelFromDir } from '../../src/lib/engine/node/engine';
 import { DirSource } from '../../src/lib/engine/node/dirSource';
 import { loadRemoteSpec } from '../../src/lib/engine/remote/spec';
+import type { LanguageModel } from '../../src/lib/engine/types';
 import type { Backend } from './harness';
 
 type WriteModelFolder = (dir: string, spec: Record<string, unknown>, options: Record<string, unknown>) => Promise<{ dir: string }>;
@@ -27,10 +28,24 @@ export function fixtureFolder(): Promise<string> {
   return folder;
 }
 
-export async function fixtureBackend(): Promise<Backend> {
+/**
+ * The fixture as a test-node backend. Loading a session takes a while on a shared 2-core machine, so the backend
+ * hands out `models` sessions in turn (default 4): three nodes started together get three different sessions;
+ * nodes of later tests reuse them, with whatever their KV caches hold, which results must not depend on.
+ */
+export async function fixtureBackend(models = 4): Promise<Backend> {
   const dir = await fixtureFolder();
   const spec = await loadRemoteSpec(new DirSource(dir), 'tiny-llama');
-  return { makeModel: () => loadModelFromDir(dir, { modelId: 'tiny-llama', backend: 'wasm', dtype: 'fp32' }), spec };
+  const loaded: Promise<LanguageModel>[] = [];
+  let next = 0;
+  return {
+    makeModel: () => {
+      const i = next++ % models;
+      loaded[i] ??= loadModelFromDir(dir, { modelId: 'tiny-llama', backend: 'wasm', dtype: 'fp32' });
+      return loaded[i];
+    },
+    spec
+  };
 }
 
 /** Whether the fixtures module is present in this checkout. */
