@@ -7,22 +7,20 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeModelFolder } from '../../src/lib/engine/fixtures/node/writeModelFolder';
 import { loadModelFromDir } from '../../src/lib/engine/node/engine';
 import { DirSource } from '../../src/lib/engine/node/dirSource';
 import { loadRemoteSpec } from '../../src/lib/engine/remote/spec';
 import type { LanguageModel } from '../../src/lib/engine/types';
 import type { Backend } from './harness';
 
-type WriteModelFolder = (dir: string, spec: Record<string, unknown>, options: Record<string, unknown>) => Promise<{ dir: string }>;
-
 let folder: Promise<string> | null = null;
 
 /** The fixture folder (built once per process). */
 export function fixtureFolder(): Promise<string> {
   folder ??= (async () => {
-    const mod = (await import(new URL('../../src/lib/engine/fixtures/node/writeModelFolder.ts', import.meta.url).href)) as { writeModelFolder: WriteModelFolder };
     const dir = join(mkdtempSync(join(tmpdir(), 'remote-fixture-')), 'tiny-llama');
-    await mod.writeModelFolder(dir, { arch: 'llama', layers: 2, hidden: 16, heads: 2, kvHeads: 1, intermediate: 32, maxPositions: 512, seed: 'remote-tests' }, { dtypes: ['fp32'] });
+    await writeModelFolder(dir, { arch: 'llama', layers: 2, hidden: 16, heads: 2, kvHeads: 1, intermediate: 32, maxPositions: 512, seed: 'remote-tests' }, { dtypes: ['fp32'] });
     return dir;
   })();
   return folder;
@@ -46,14 +44,4 @@ export async function fixtureBackend(models = 4): Promise<Backend> {
     },
     spec
   };
-}
-
-/** Whether the fixtures module is present in this checkout. */
-export async function haveFixtures(): Promise<boolean> {
-  try {
-    await import(new URL('../../src/lib/engine/fixtures/node/writeModelFolder.ts', import.meta.url).href);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -15,7 +15,7 @@ import type { RunItem } from '../../src/lib/engine/remote/protocol';
 import { decodeWire, encodeWire } from '../../src/lib/engine/remote/wire';
 import type { EngineNode } from '../remote/engineNode';
 import { expectSameResults } from '../remote/compare';
-import { fixtureBackend, haveFixtures } from '../remote/fixture';
+import { fixtureBackend } from '../remote/fixture';
 import { poolFor, startNodes, tempDir, toyBackend, type Backend } from '../remote/harness';
 import { startRouteServer, type RouteServer } from '../remote/routeServer';
 
@@ -26,21 +26,13 @@ const SGLANG_CONFIG = { seed: 11, temperature: 0.9, top_p: 0.95, max_new_tokens:
 const OPENAI_CONFIG = { seed: 11, temperature: 0.9, top_p: 0.95, max_new_tokens: 4, top_logprobs: 3 };
 
 let backend: Backend;
-let backendName = '';
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
 
 beforeAll(async () => {
-  if (await haveFixtures()) {
-    backend = await fixtureBackend();
-    backendName = 'fixture llama on the ONNX engine';
-  } else {
-    backend = toyBackend();
-    backendName = 'toy model (fixtures module missing)';
-  }
-  console.info(`remote-route tests run on: ${backendName}`);
+  backend = await fixtureBackend();
 });
 
 async function nodesOf(behaviours: Parameters<typeof startNodes>[1], tokenLatencyMs = 0, on: Backend = backend): Promise<EngineNode[]> {
