@@ -4,7 +4,8 @@
  * temporary folder, loaded by the real engine (`loadModelFromDir`, onnxruntime-web WASM in Node). The remote
  * side reads the same folder's config.json and tokenizer files (`loadRemoteSpec`), as a server does.
  */
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeModelFolder } from '../../src/lib/engine/fixtures/node/writeModelFolder';
@@ -14,14 +15,28 @@ import { loadRemoteSpec } from '../../src/lib/engine/remote/spec';
 import type { LanguageModel } from '../../src/lib/engine/types';
 import type { Backend } from './harness';
 
+const SPEC = { arch: 'llama', layers: 2, hidden: 16, heads: 2, kvHeads: 1, intermediate: 32, maxPositions: 512, seed: 'remote-tests' } as const;
+
 let folder: Promise<string> | null = null;
 
-/** The fixture folder (built once per process). */
+/**
+ * The fixture folder, built once per machine state: test files run in separate processes, so the folder is
+ * shared through the temporary directory (built aside, then renamed into place whole; a loser of that race
+ * keeps the winner's identical folder).
+ */
 export function fixtureFolder(): Promise<string> {
   folder ??= (async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'remote-fixture-')), 'tiny-llama');
-    await writeModelFolder(dir, { arch: 'llama', layers: 2, hidden: 16, heads: 2, kvHeads: 1, intermediate: 32, maxPositions: 512, seed: 'remote-tests' }, { dtypes: ['fp32'] });
-    return dir;
+    const shared = join(tmpdir(), `spikescore-remote-fixture-${createHash('sha256').update(JSON.stringify(SPEC)).digest('hex').slice(0, 12)}`);
+    if (existsSync(join(shared, 'tiny-llama', '.complete'))) return join(shared, 'tiny-llama');
+    const aside = mkdtempSync(join(tmpdir(), 'remote-fixture-'));
+    await writeModelFolder(join(aside, 'tiny-llama'), SPEC, { dtypes: ['fp32'] });
+    writeFileSync(join(aside, 'tiny-llama', '.complete'), '');
+    try {
+      renameSync(aside, shared);
+    } catch {
+      return join(aside, 'tiny-llama'); // another process put its folder in place first
+    }
+    return join(shared, 'tiny-llama');
   })();
   return folder;
 }

@@ -4,22 +4,26 @@
  * top-k, last-layer hidden states at the three positions) and invents nothing (entropy stays unavailable).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateConfig, generateItem } from '../../src/lib/engine/remote/generateItem';
+import { poolFromRunConfig } from '../../src/lib/engine/remote/node/poolFromConfig';
 import { OpenAIChatModel, SglangModel } from '../../src/lib/engine/remote/remoteModel';
 import { requestSeed } from '../../src/lib/engine/remote/seed';
 import type { GenerateOptions, LanguageModel } from '../../src/lib/engine/types';
 import { startEngineNode, type EngineNode } from '../remote/engineNode';
-import { fixtureBackend } from '../remote/fixture';
+import { fixtureBackend, fixtureFolder } from '../remote/fixture';
 import type { Backend } from '../remote/harness';
 
 let backend: Backend;
 let local: LanguageModel;
 let node: EngineNode;
+let nodes: EngineNode[] = [];
 beforeAll(async () => {
   backend = await fixtureBackend(2);
   local = await backend.makeModel();
   node = await startEngineNode({ model: await backend.makeModel(), token: 'tok' });
+  nodes = [await startEngineNode({ model: await backend.makeModel(), token: 'sekrit-a' }), await startEngineNode({ model: await backend.makeModel() })];
 });
-afterAll(async () => node?.close());
+afterAll(async () => Promise.all([node, ...nodes].map((n) => n?.close())));
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);
@@ -84,5 +88,32 @@ describe('remote models on the fixture engine', () => {
     close(r.logprobs, l.logprobs);
     expect(remote.info.capturableLayers).toEqual([]);
     await expect(remote.generate()).rejects.toThrow('vllm-a speaks the OpenAI-compatible chat API, which takes chat messages, not token ids: call generateChat (or use protocol "sglang")');
+  });
+});
+
+describe('poolFromRunConfig', () => {
+  it('poolFromRunConfig(config, env) builds a pool from remote_engines with tokens from token_env, and runs items on it', async () => {
+    const dir = await fixtureFolder();
+    const pool = await poolFromRunConfig(
+      { model_path: 'tiny-llama', remote_tokenizer: dir, remote_engines: [{ url: nodes[0].url, protocol: 'sglang', token_env: 'NODE_A_TOKEN' }, { url: nodes[1].url, protocol: 'openai', name: 'b' }] },
+      { NODE_A_TOKEN: 'sekrit-a' }
+    );
+    expect(pool.status().map((s) => s.name)).toEqual(['node-1', 'b']);
+    const results: string[] = [];
+    const s = await pool.run(
+      Array.from({ length: 4 }, (_, i) => ({ id: `x${i}`, question: `q${i}` })),
+      { itemId: (i) => i.id, run: generateItem(generateConfig({ seed: 1, temperature: 0, max_new_tokens: 2 })), onResult: (d) => void results.push(d.node) }
+    );
+    expect(s.done).toBe(4);
+    expect(new Set(results)).toEqual(new Set(['node-1', 'b']));
+    expect(nodes[0].requests.every((r) => r.authorized)).toBe(true);
+  });
+
+  it('poolFromRunConfig refuses a missing token variable and a missing model_path, naming them', async () => {
+    const dir = await fixtureFolder();
+    await expect(poolFromRunConfig({ model_path: 'm', remote_tokenizer: dir, remote_engines: [{ url: nodes[0].url, protocol: 'sglang', token_env: 'NOT_SET_ANYWHERE' }] }, {})).rejects.toThrow(
+      'node node-1: the environment variable NOT_SET_ANYWHERE (its token_env) is not set'
+    );
+    await expect(poolFromRunConfig({ remote_engines: [{ url: nodes[0].url, protocol: 'sglang' }] }, {})).rejects.toThrow('model_path must name the model the remote engines serve');
   });
 });

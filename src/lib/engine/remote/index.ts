@@ -14,3 +14,4 @@ export { encodeWire, decodeWire, readNdjson, TruncatedStreamError } from './wire
 export { RUNS_PATH, type RunRequest, type RunItem, type RunEvent } from './protocol';
 export { generateItem, generateConfig, checkGenerateConfig, checkGenerateItem, type GenerateConfig, type GenerateItemResult } from './generateItem';
 export { runRemote, RemoteRunRefused, type RemoteRunOptions, type RemoteRunSummary } from './client';
+// Node only: `./node/poolFromConfig` (imports the file system), not re-exported here so the page can import this index.
