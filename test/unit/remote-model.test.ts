@@ -95,7 +95,7 @@ describe('poolFromRunConfig', () => {
   it('poolFromRunConfig(config, env) builds a pool from remote_engines with tokens from token_env, and runs items on it', async () => {
     const dir = await fixtureFolder();
     const pool = await poolFromRunConfig(
-      { model_path: 'tiny-llama', remote_tokenizer: dir, remote_engines: [{ url: nodes[0].url, protocol: 'sglang', token_env: 'NODE_A_TOKEN' }, { url: nodes[1].url, protocol: 'openai', name: 'b' }] },
+      { model_path: 'tiny-llama', remote_tokenizer: dir, remote_engines: [{ url: nodes[0].url, protocol: 'sglang', token_env: 'NODE_A_TOKEN' }, { url: nodes[1].url, protocol: 'sglang', name: 'b' }] },
       { NODE_A_TOKEN: 'sekrit-a' }
     );
     expect(pool.status().map((s) => s.name)).toEqual(['node-1', 'b']);

@@ -197,12 +197,15 @@ describe('wire', () => {
 
 describe('remote engine configuration', () => {
   it('parseRemoteEngines accepts {url, protocol, token_env} entries and names every bad field', () => {
-    const okay = parseRemoteEngines([{ url: 'http://10.0.0.5:30000', protocol: 'sglang', token_env: 'GPU_A' }, { url: 'https://b:8000', protocol: 'openai', name: 'vllm-b', max_concurrency: 8 }], 'config.json');
+    const okay = parseRemoteEngines([{ url: 'http://10.0.0.5:30000', protocol: 'sglang', token_env: 'GPU_A' }, { url: 'https://b:8000', protocol: 'sglang', name: 'gpu-b', max_concurrency: 8 }], 'config.json');
     expect(okay.ok && okay.value).toEqual([
       { url: 'http://10.0.0.5:30000', protocol: 'sglang', name: 'node-1', token_env: 'GPU_A' },
-      { url: 'https://b:8000', protocol: 'openai', name: 'vllm-b', max_concurrency: 8 }
+      { url: 'https://b:8000', protocol: 'sglang', name: 'gpu-b', max_concurrency: 8 }
     ]);
+    const mixed = parseRemoteEngines([{ url: 'http://a:1', protocol: 'sglang' }, { url: 'http://b:1', protocol: 'openai' }], 'config.json');
+    expect(!mixed.ok && mixed.issues[0].message).toBe('remote_engines mixes protocols (sglang and openai): every engine of a pool must speak the same protocol, or results would depend on the node an item ran on');
     const bad = parseRemoteEngines([{ url: 'ftp://x', protocol: 'tgi', token_env: 'not a var', extra: 1 }, { url: 'http://u:p@h', protocol: 'sglang', max_concurrency: 0 }], 'config.json');
+    // (the unknown protocol "tgi" does not count as a second protocol)
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.issues.map((i) => i.message)).toEqual([
       'remote_engines[0].extra is not a field of a remote engine (allowed: url, protocol, token_env, name, max_concurrency, hidden_states, served_model, request_timeout_ms)',

@@ -6,7 +6,7 @@
  *     "name": "gpu-a", "max_concurrency": 8, "hidden_states": true, "served_model": "llama-70b",
  *     "request_timeout_ms": 120000 }
  *
- * Only `url` and `protocol` are required. A token is never written in the configuration: `token_env` names the
+ * Only `url` and `protocol` are required, and every engine of a pool speaks the same protocol. A token is never written in the configuration: `token_env` names the
  * environment variable that holds it, read when the pool is built, and never logged or sent anywhere but to its node.
  *
  * A pool configuration (the server's) wraps the engines with the model they serve and the retry policy:
@@ -96,6 +96,12 @@ export function parseRemoteEngines(value: unknown, where: string, path: (string 
       ...(r.request_timeout_ms !== undefined ? { request_timeout_ms: r.request_timeout_ms as number } : {})
     };
   });
+  // The two protocols give different results for one item (the chat API has no hidden states, and its engine
+  // renders the template itself): a mixed pool would make results depend on the node an item landed on.
+  const protocols = new Set(out.map((e) => e.protocol).filter((p) => REMOTE_PROTOCOLS.includes(p)));
+  if (protocols.size > 1) {
+    issues.push({ code: 'invalid_value', path, where, message: `${path.join('.')} mixes protocols (${[...protocols].join(' and ')}): every engine of a pool must speak the same protocol, or results would depend on the node an item ran on` });
+  }
   return issues.length ? fail(issues) : ok(out);
 }
 
