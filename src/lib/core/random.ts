@@ -47,19 +47,19 @@ function keyString(parts: readonly KeyPart[]): string {
 }
 
 export function keyedRandom(seed: KeyPart, ...key: KeyPart[]): Random {
-  let [a, b, c, d] = cyrb128(keyString([seed, ...key]));
+  // The sfc32 state lives in an Int32Array: closure variables holding 32-bit values would be boxed as heap
+  // numbers and make every draw allocate.
+  const s = Int32Array.from(cyrb128(keyString([seed, ...key])));
   const next = (): number => {
-    a >>>= 0;
-    b >>>= 0;
-    c >>>= 0;
-    d >>>= 0;
-    let t = (a + b) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    d = (d + 1) | 0;
-    t = (t + d) | 0;
-    c = (c + t) | 0;
+    const a = s[0];
+    const b = s[1];
+    const c = s[2];
+    const d = (s[3] + 1) | 0;
+    const t = (((a + b) | 0) + d) | 0;
+    s[0] = b ^ (b >>> 9);
+    s[1] = (c + (c << 3)) | 0;
+    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
+    s[3] = d;
     return (t >>> 0) / 4294967296;
   };
   // Warm up so that similar keys diverge at once.

@@ -1,0 +1,5 @@
+export { rocChart, type RocGeometry, type RocSeries, type RocChartOptions, type Tick, type Margin } from './rocChart';
+export { histogramChart, equalWidthBins, type HistogramGeometry, type HistogramGroup, type HistogramBins, type HistogramChartOptions } from './histogramChart';
+export { rocChartToSvg, histogramChartToSvg, escapeXml } from './toSvg';
+export { SERIES_STYLES, seriesStyle, type SeriesStyle } from './palette';
+export * from './trajectory';
