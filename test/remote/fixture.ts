@@ -5,9 +5,10 @@
  * side reads the same folder's config.json and tokenizer files (`loadRemoteSpec`), as a server does.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeModelFolder } from '../../src/lib/engine/fixtures/node/writeModelFolder';
 import { loadModelFromDir } from '../../src/lib/engine/node/engine';
 import { DirSource } from '../../src/lib/engine/node/dirSource';
@@ -26,7 +27,11 @@ let folder: Promise<string> | null = null;
  */
 export function fixtureFolder(): Promise<string> {
   folder ??= (async () => {
-    const shared = join(tmpdir(), `spikescore-remote-fixture-${createHash('sha256').update(JSON.stringify(SPEC)).digest('hex').slice(0, 12)}`);
+    // Keyed by the spec and the fixture builder's sources, so a changed builder never serves a stale folder.
+    const hash = createHash('sha256').update(JSON.stringify(SPEC));
+    const sources = fileURLToPath(new URL('../../src/lib/engine/fixtures/', import.meta.url));
+    for (const f of (readdirSync(sources, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort()) hash.update(f).update(readFileSync(join(sources, f)));
+    const shared = join(tmpdir(), `spikescore-remote-fixture-${hash.digest('hex').slice(0, 12)}`);
     if (existsSync(join(shared, 'tiny-llama', '.complete'))) return join(shared, 'tiny-llama');
     const aside = mkdtempSync(join(tmpdir(), 'remote-fixture-'));
     await writeModelFolder(join(aside, 'tiny-llama'), SPEC, { dtypes: ['fp32'] });
