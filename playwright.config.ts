@@ -13,7 +13,7 @@ export default defineConfig({
   outputDir: 'test-results/playwright',
   globalSetup: './test/browser/global-setup.ts',
   webServer: {
-    command: `node build`,
+    command: 'node scripts/serve.mjs',
     env: { PORT: String(port), HOST: '127.0.0.1' },
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: false,

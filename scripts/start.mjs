@@ -30,6 +30,6 @@ if (!built || sources > built) {
 const port = process.env.PORT || '4173';
 const host = process.env.HOST || '127.0.0.1';
 console.log(`SpikeScore Lab: http://${host}:${port}/`);
-const child = spawn(process.execPath, ['build'], { stdio: 'inherit', env: { ...process.env, PORT: port, HOST: host } });
+const child = spawn(process.execPath, ['scripts/serve.mjs'], { stdio: 'inherit', env: { ...process.env, PORT: port, HOST: host } });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 0));
