@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { evalCommand } from './eval';
 import { fallbacksLabel } from './fallbacks-label';
 import { fallbacksOrderTest } from './fallbacks-order-test';
+import { fallbacksRun } from './fallbacks-run';
 import { tinyModel } from './tiny-model';
 
 /**
@@ -12,5 +13,6 @@ export const commands: readonly Command[] = [
   tinyModel,
   evalCommand,
   fallbacksLabel,
-  fallbacksOrderTest
+  fallbacksOrderTest,
+  fallbacksRun
 ];
