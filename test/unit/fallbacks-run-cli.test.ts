@@ -236,6 +236,14 @@ describe('fallbacks run on the loop fixture', () => {
     expect(row).toBe(`The following 25 manga were drawn by Haru Tanemura:,0,0,0,22,2,1,${tail},"[2, 3, 2, ${Array(22).fill(6).join(', ')}]"`);
   }, 60_000);
 
+  it('fallbacks run --temp 0.5 with one rep warns that the counts vary with the draw, and names files with the temperature', async () => {
+    const out = join(root, 'temp1');
+    const r = await run(['--task', 'fake_qampari', '--model', loopDir, '--out', out, '--limit', '1', '--max-new-tokens', '2', '--temp', '0.5']);
+    expect(r.status, r.err).toBe(0);
+    expect(r.err).toContain("⚠ --temp > 0 with --reps 1: one sample per prompt, so the counts vary with the draw; consider --reps 5 (the paper's sampling runs)");
+    expect(r.out.split('\n')[0]).toBe('qampari_results_1_prompts_loop_2T_temp=0_5.jsonl');
+  }, 60_000);
+
   it('fallbacks run --task bio without a judge reports facts as unchecked, with degeneration and the diversity curve', async () => {
     const out = join(root, 'bio');
     const r = await run(['--task', 'bio', '--model', loopDir, '--out', out, '--limit', '3', '--max-new-tokens', '30']);

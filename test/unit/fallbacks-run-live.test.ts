@@ -70,6 +70,15 @@ describe('liveListLabels while streaming', () => {
     expect(liveListLabels(list, ' king penguin species\n2. king penguin\n', false).slots.slice(0, 2)).toEqual([2, 1]);
   });
 
+  it('LiveListLabeller.end(completion) labels the finished completion when the streamed pieces fell short of it', () => {
+    const live = new LiveListLabeller(fingers);
+    live.push(' Thumb\n2. Ind');
+    const end = live.end(' Thumb\n2. Index\n3. Ring');
+    expect(end.slots.slice(0, 4)).toEqual([1, 1, 1, 6]);
+    expect(live.completion).toBe(' Thumb\n2. Index\n3. Ring');
+    expect(() => live.end(4 as unknown as string)).toThrow('LiveListLabeller.end(completion): completion must be a string, got number');
+  });
+
   it('liveListLabels and LiveListLabeller name bad input', () => {
     expect(() => liveListLabels({ modelInput: 'no suffix', gold: null }, '', false)).toThrow('promptOfModelInput: a list model input must end with "\\n1."');
     expect(() => liveListLabels(fingers, 3 as unknown as string, false)).toThrow('liveListLabels(list, text, done): text must be a string, got number');

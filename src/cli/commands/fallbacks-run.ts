@@ -200,7 +200,7 @@ async function scoreBios(plan: RunPlan, records: Map<string, SampleRecord>, out:
     }
     io.signal?.throwIfAborted();
     const score = await scoreBio(s.topic!, completion, { judge: factJudge, ...(io.signal ? { signal: io.signal } : {}) });
-    await atomicWriteJson(path, { format_version: 1, judge: judgeId, completion, score });
+    await atomicWrite(path, JSON.stringify({ format_version: 1, judge: judgeId, completion, score }) + '\n');
     scores.set(s.key, score);
     asked++;
   }
@@ -212,7 +212,7 @@ export const fallbacksRun: Command = {
   name: 'fallbacks run',
   summary: 'generate the Loops-to-Oops tasks with a local model and write the reference files, labels and summary',
   options: [
-    { name: 'task', type: 'string', help: 'trivia_facts, qampari (QAMPARI + FakeQAMPARI, as the reference), fake_qampari or bio', choices: RUN_TASKS, required: true },
+    { name: 'task', type: 'string', help: 'trivia_facts, qampari (QAMPARI + FakeQAMPARI, as the reference), fake_qampari or bio', choices: RUN_TASKS, required: true, metavar: 'TASK' },
     { name: 'model', type: 'string', help: 'model folder (hub layout: config.json, tokenizer.json, onnx/*.onnx)', metavar: 'DIR', required: true },
     { name: 'model-id', type: 'string', help: 'model name in the file names, e.g. EleutherAI/pythia-70m (default: the folder name)', metavar: 'ID' },
     { name: 'out', type: 'string', help: 'output folder (one run per folder)', metavar: 'DIR', required: true },
@@ -273,6 +273,10 @@ export const fallbacksRun: Command = {
       data
     );
 
+    if (plan.config.temperature > 0 && plan.config.reps === 1) {
+      io.stderr('⚠ --temp > 0 with --reps 1: one sample per prompt, so the counts vary with the draw; consider --reps 5 (the paper\'s sampling runs)\n');
+    }
+
     const runJson = join(out, 'run.json');
     const previous = existsSync(runJson) ? ((await readJsonFile(runJson)) as Record<string, unknown>) : null;
     if (previous && o.resume !== true) {
@@ -314,7 +318,7 @@ export const fallbacksRun: Command = {
       const store: SampleStore = {
         has: (key) => records.has(key),
         async put(record) {
-          await atomicWriteJson(join(samplesDir, `${record.key}.json`), record);
+          await atomicWrite(join(samplesDir, `${record.key}.json`), JSON.stringify(record) + '\n'); // compact: ~k × steps numbers
           records.set(record.key, record);
         }
       };

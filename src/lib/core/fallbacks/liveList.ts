@@ -81,6 +81,11 @@ export function liveListLabels(list: LiveList, text: string, done: boolean): Liv
 /**
  * A stateful helper around `liveListLabels` for a stream of text pieces (e.g. `onToken` deltas): it keeps the
  * text and only relabels when a line has ended. `push` returns the current labels; `end` returns the final ones.
+ *
+ * @example
+ *   const live = new LiveListLabeller({ modelInput: built.modelInput, suffix: built.suffix, gold });
+ *   const c = await generateFallbackCompletion(model, built, { seed, onToken: (e) => paint(live.push(e.text)) });
+ *   paint(live.end(c.completion));
  */
 export class LiveListLabeller {
   private text = '';
@@ -107,7 +112,15 @@ export class LiveListLabeller {
     return this.last;
   }
 
-  end(): LiveListLabels {
+  /**
+   * The final labels. Pass the finished completion (e.g. `FallbackCompletion.completion`, the decode of all ids)
+   * when it may differ from the pushed pieces: streamed token texts can hold back or re-split characters.
+   */
+  end(completion?: string): LiveListLabels {
+    if (completion !== undefined) {
+      if (typeof completion !== 'string') throw new TypeError(`LiveListLabeller.end(completion): completion must be a string, got ${typeof completion}`);
+      this.text = completion;
+    }
     this.last = liveListLabels(this.list, this.text, true);
     return this.last;
   }

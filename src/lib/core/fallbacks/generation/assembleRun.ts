@@ -3,7 +3,7 @@
  * labels (§4, §5), the `degenerated_tail` column (§6) and a summary of mean counts per slot class.
  */
 import { analyzeSequence } from '../analyzeSequence';
-import { averageReps, type AveragedRow, type RepSample } from '../averageReps';
+import { averageReps, type AveragedRow } from '../averageReps';
 import { TRIVIA_FACTS_DROPPED_ROWS } from '../datasets';
 import { argmaxTokens, diversityCurve } from '../diversityCurve';
 import { labelListCompletion, type ListCounts } from '../labelListCompletion';
@@ -195,8 +195,8 @@ export function assembleFallbacksRun(input: AssembleInput): AssembledRun {
     const rows: (AveragedRow & { unchecked: number })[] = [];
     const csv = [resultsCsvHeader() + (isBio ? ',unchecked' : '')];
     for (let row = 0; row < nRows; row++) {
-      const mine = partLabels.filter((l, i) => partSamples[i].row === row);
-      const averaged = averageReps(mine as readonly RepSample[]);
+      const mine = partLabels.filter((_, i) => partSamples[i].row === row);
+      const averaged = averageReps(mine);
       const unchecked = mine.reduce((a, l) => a + l.unchecked, 0) / mine.length;
       rows.push({ ...averaged, unchecked });
       const uncheckedCell = isBio ? ',' + (reps > 1 ? pyFloatRepr(unchecked) : String(unchecked)) : '';
@@ -216,11 +216,11 @@ export function assembleFallbacksRun(input: AssembleInput): AssembledRun {
 
     const status_counts: Record<ListStatus, number> = { FULL: 0, BAD_FORMAT: 0, TOPIC_CHANGE: 0, EOS: 0 };
     for (const l of partLabels) status_counts[l.status]++;
-    const { n: _n, ...mean } = meanCounts(rows);
+    const m = meanCounts(rows);
     const summary: PartSummary = {
       n_prompts: nRows,
       n_samples: partLabels.length,
-      mean,
+      mean: { correct: m.correct, hallucinated: m.hallucinated, repeated: m.repeated, bad_format: m.bad_format, topic_change: m.topic_change, eos: m.eos },
       ...(plan.config.task === 'trivia_facts'
         ? { mean_paper: { ...meanCounts(rows, { drop: TRIVIA_FACTS_DROPPED_ROWS }), dropped_rows: TRIVIA_FACTS_DROPPED_ROWS } }
         : {}),
