@@ -10,7 +10,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   reporter: [['list']],
-  outputDir: 'test-results',
+  outputDir: 'test-results/playwright',
+  globalSetup: './test/browser/global-setup.ts',
   webServer: {
     command: `node build`,
     env: { PORT: String(port), HOST: '127.0.0.1' },

@@ -1,5 +1,28 @@
-// Assets the app serves from static/ that are generated from code or committed sources, never committed
-// themselves (static/models/ is git-ignored). Idempotent: a step whose output is up to date does nothing.
+// Assets the app serves from static/ that are built from code (and committed weights), never committed
+// themselves (static/models/ is git-ignored). Idempotent: a model whose stamp matches is not rebuilt.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Built-in models: folder under static/models/, the command that builds it, and a stamp that changes with it. */
+const MODELS = [
+  {
+    dir: 'random-demo',
+    stamp: 'llama-4x64-seed1-v1',
+    args: ['tiny-model', '--arch', 'llama', '--seed', '1', '--dtype', 'fp32']
+  }
+];
+
 export async function prepareAssets() {
-  // Filled in as the demo model lands (see README, "The offline demo model").
+  for (const m of MODELS) {
+    const out = join('static', 'models', m.dir);
+    const stampFile = join(out, '.stamp');
+    if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === m.stamp) continue;
+    console.log(`building the built-in model ${m.dir}…`);
+    const r = spawnSync(process.execPath, ['bin/spikescore.mjs', ...m.args, '--out', out], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`building ${m.dir} failed (exit ${r.status})`);
+    writeFileSync(stampFile, m.stamp + '\n');
+  }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await prepareAssets();

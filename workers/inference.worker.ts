@@ -8,15 +8,42 @@ import { probeGpu } from '../src/lib/engine/backend';
 import { CacheStorageBlobCache } from '../src/lib/engine/cacheStorage';
 import { loadModel } from '../src/lib/engine/loadModel';
 import type { LocalModel } from '../src/lib/engine/localModel';
-import { getOrt, ortVersion, useOrt, type Ort } from '../src/lib/engine/ort';
+import { ortVersion, useOrt, type Ort } from '../src/lib/engine/ort';
 import { FileListSource, HubSource } from '../src/lib/engine/sources';
 import type { LoadProgress, TokenEvent } from '../src/lib/engine/types';
-import type { Capabilities, InferenceApi, LoadRequest, WireGenerateOptions } from './protocol';
+import { verifyAgainstFullPass } from '../src/lib/engine/verify';
+import type { Capabilities, DiagnosticsReport, InferenceApi, LoadRequest, WireGenerateOptions } from './protocol';
 
 useOrt(ort as unknown as Ort); // the /webgpu entry has the same API as the package's main entry
 
 let model: LocalModel | null = null;
+let lastRequest: LoadRequest | null = null;
+let capturesAll = false;
 const controllers = new Map<string, AbortController>();
+
+function requireModel(): LocalModel {
+  if (!model) throw new Error('no model is loaded: pick one first');
+  return model;
+}
+
+async function loadFrom(request: LoadRequest, all: boolean, onProgress?: (p: LoadProgress) => void) {
+  await model?.dispose();
+  model = null;
+  const source =
+    request.kind === 'hub'
+      ? new HubSource(request.model, request.template, request.cache === false ? undefined : new CacheStorageBlobCache())
+      : new FileListSource(request.files);
+  model = await loadModel(source, {
+    modelId: request.kind === 'hub' ? request.model : request.label,
+    dtype: request.dtype,
+    backend: request.backend,
+    captureModes: all ? ['all'] : [],
+    onProgress: (p) => onProgress?.(p)
+  });
+  lastRequest = request;
+  capturesAll = all;
+  return model.info;
+}
 
 const api: InferenceApi = {
   async capabilities(): Promise<Capabilities> {
@@ -28,25 +55,14 @@ const api: InferenceApi = {
     };
   },
 
-  async load(request: LoadRequest, onProgress?: (p: LoadProgress) => void) {
-    await model?.dispose();
-    model = null;
-    const source =
-      request.kind === 'hub'
-        ? new HubSource(request.model, request.template, request.cache === false ? undefined : new CacheStorageBlobCache())
-        : new FileListSource(request.files);
-    model = await loadModel(source, {
-      modelId: request.kind === 'hub' ? request.model : request.label,
-      dtype: request.dtype,
-      backend: request.backend,
-      onProgress: (p) => onProgress?.(p)
-    });
-    return model.info;
+  load(request: LoadRequest, onProgress?: (p: LoadProgress) => void) {
+    return loadFrom(request, false, onProgress);
   },
 
   async unload() {
     await model?.dispose();
     model = null;
+    lastRequest = null;
   },
 
   async info() {
@@ -78,14 +94,25 @@ const api: InferenceApi = {
     controllers.get(requestId)?.abort();
   },
 
+  async diagnose(): Promise<DiagnosticsReport> {
+    if (!lastRequest) throw new Error('no model is loaded: pick one first');
+    if (!capturesAll) await loadFrom(lastRequest, true);
+    const m = requireModel();
+    const prompt = 'What is the capital of France?';
+    const text = m.tokenizer.applyChatTemplate([{ role: 'user', content: prompt }], { addGenerationPrompt: true });
+    const ids = m.tokenizer.encode(text, { addSpecialTokens: !m.info.hasChatTemplate });
+    const report = await verifyAgainstFullPass(m, ids, 8);
+    const r = await m.generate(ids, { maxNewTokens: 8, temperature: 0, seed: [0], ignoreEos: true, capture: { positions: ['last_token_embedding'] } });
+    await m.resetCache();
+    const h = r.hidden.last_token_embedding!;
+    const d = m.info.hiddenSize;
+    const hiddenNorms = r.layers.map((_, j) => Math.hypot(...h.subarray(j * d, (j + 1) * d)));
+    return { ...report, modelId: m.info.id, backendReason: m.info.backendReason, threads: m.info.threads, prompt, hiddenNorms, text: r.text };
+  },
+
   async hasSession() {
-    return model !== null && getOrt() !== null;
+    return model !== null;
   }
 };
-
-function requireModel(): LocalModel {
-  if (!model) throw new Error('no model is loaded: pick one first');
-  return model;
-}
 
 Comlink.expose(api);

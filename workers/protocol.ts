@@ -4,6 +4,7 @@
  * overwrites a newer one.
  */
 import type { GpuFacts } from '../src/lib/engine/backend';
+import type { VerifyReport } from '../src/lib/engine/verify';
 import type { GenerateOptions, GenerationResult, LoadProgress, ModelDtype, ModelInfo, TokenEvent } from '../src/lib/engine/types';
 
 export interface Capabilities {
@@ -27,6 +28,17 @@ export type LoadRequest =
     }
   | { readonly kind: 'files'; readonly files: readonly File[]; readonly label: string; readonly dtype: ModelDtype | 'auto'; readonly backend: 'auto' | 'webgpu' | 'wasm' };
 
+/** The engine self-check on this device: the KV-cache loop against a full forward pass, and what it captured. */
+export interface DiagnosticsReport extends VerifyReport {
+  readonly modelId: string;
+  readonly backendReason: string;
+  readonly threads: number;
+  readonly prompt: string;
+  /** The L2 norm of the captured residual stream at the last token fed, per hidden-state index. */
+  readonly hiddenNorms: readonly number[];
+  readonly text: string;
+}
+
 /** Generation options that cross the worker boundary (no functions, no AbortSignal: cancel by request id). */
 export type WireGenerateOptions = Omit<GenerateOptions, 'signal' | 'onToken'> & { readonly requestId: string };
 
@@ -39,6 +51,8 @@ export interface InferenceApi {
   applyChatTemplate(messages: { role: 'system' | 'user' | 'assistant'; content: string }[], enableThinking?: boolean): Promise<string>;
   generate(promptIds: number[], options: WireGenerateOptions, onToken?: (e: TokenEvent) => void): Promise<GenerationResult>;
   cancel(requestId: string): void;
+  /** Reloads the current model with full-sequence capture and checks it (see DiagnosticsReport). */
+  diagnose(): Promise<DiagnosticsReport>;
   /** Whether an ORT session exists in this context (tests check the page thread has none). */
   hasSession(): Promise<boolean>;
 }

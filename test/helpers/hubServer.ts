@@ -34,7 +34,18 @@ export async function startHubServer(root: string, port = 0): Promise<HubServer>
       res.writeHead(204, cors).end();
       return;
     }
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = decodeURIComponent(url.pathname);
+    // Test control, for tests running in other processes: cut the next download of a file, read the request log.
+    if (path === '/__control/cut') {
+      cuts.set(url.searchParams.get('path') ?? '', Number(url.searchParams.get('bytes') ?? 0));
+      res.writeHead(204, cors).end();
+      return;
+    }
+    if (path === '/__control/log') {
+      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(log));
+      return;
+    }
     const file = normalize(join(root, path));
     if (!file.startsWith(normalize(root))) {
       res.writeHead(403, cors).end();

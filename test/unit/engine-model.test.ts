@@ -13,8 +13,8 @@ import type { LocalModel } from '../../src/lib/engine/localModel';
 import { loadModelFromDir } from '../../src/lib/engine/node/engine';
 import { verifyAgainstFullPass } from '../../src/lib/engine/verify';
 
-/** Architectures whose fixture builder exists (the rest join as they land). */
-const ARCHS: readonly FixtureArch[] = ['llama'];
+/** Every fixture layout: optimum Llama, GPT-2 and GPT-NeoX, and the GenAI builder's fused layout. */
+const ARCHS: readonly FixtureArch[] = ['llama', 'gpt2', 'neox', 'genai'];
 
 const root = mkdtempSync(join(tmpdir(), 'engine-'));
 const models = new Map<string, LocalModel>();
@@ -63,6 +63,12 @@ describe.each(ARCHS)('engine on the %s fixture', (arch) => {
     expect(r.greedyMatch).toBe(true);
     // fp16 arithmetic: the cache and the full pass agree to half precision.
     expect(r.maxHiddenDiff).toBeLessThanOrEqual(2e-2 * Math.max(1, r.hiddenScale));
+    // And it computes what the fp32 model computes: same greedy tokens, logprobs within half precision.
+    const m32 = await model(arch);
+    const a = await m16.generate(ids, { maxNewTokens: 6, temperature: 0, seed: [0], ignoreEos: true });
+    const b = await m32.generate(ids, { maxNewTokens: 6, temperature: 0, seed: [0], ignoreEos: true });
+    expect(a.tokenIds).toEqual(b.tokenIds);
+    for (let i = 0; i < 6; i++) expect(Math.abs(a.logprobs[i] - b.logprobs[i])).toBeLessThan(0.05);
   });
 
   it('a second turn reuses the cached prefix: it encodes only the new tokens and equals a fresh run', async () => {
@@ -151,7 +157,9 @@ describe.each(ARCHS)('engine on the %s fixture', (arch) => {
     const some = await m.generate(ids, { maxNewTokens: 3, temperature: 0, seed: [0], capture: { positions: ['last_token_embedding'], layers: [1, 3] } });
     const d = m.info.hiddenSize;
     expect(some.layers).toEqual([1, 3]);
-    expect(Array.from(some.hidden.last_token_embedding!)).toEqual([...all.hidden.last_token_embedding!.subarray(d, 2 * d), ...all.hidden.last_token_embedding!.subarray(3 * d, 4 * d)]);
+    const expected = [...all.hidden.last_token_embedding!.subarray(d, 2 * d), ...all.hidden.last_token_embedding!.subarray(3 * d, 4 * d)];
+    // The second call reuses the cache (it re-encodes only the last prompt token): equal within float noise.
+    expect(Array.from(some.hidden.last_token_embedding!)).toEqual(expected.map((v) => expect.closeTo(v, 5)));
     await expect(m.generate(ids, { maxNewTokens: 1, temperature: 0, seed: [0], capture: { positions: ['last_token_embedding'], layers: [m.info.numLayers + 1] } })).rejects.toThrow(/capture layer \d+ does not exist: this model has hidden-state indices 0\.\.\d+/);
   });
 

@@ -3,16 +3,17 @@
  * tokenizer against gpt-3-encoder, the full-vocabulary model against the reference, the `tiny-model` command, and
  * the messages for bad specs and bad weights.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoConfig, AutoTokenizer, env } from '@huggingface/transformers';
 import { encode as gpt3Encode } from 'gpt-3-encoder';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main';
 import { InputError } from '../../src/lib/core/issues';
 import { buildModelFiles, checkWeights, randomWeights, resolveSpec, type FixtureModel } from '../../src/lib/engine/fixtures/index';
 import { writeModelFolder } from '../../src/lib/engine/fixtures/node/writeModelFolder';
+import { encodeSafetensors } from '../../src/lib/store/safetensors';
 import { referenceForward } from '../reference/forward';
 import { maxDiff, modelInfo, ort, step } from '../reference/ort';
 
@@ -23,6 +24,30 @@ const SAMPLES = [
   "I'll say it's 2024: don't you think?  12345 3.14159",
   'Hallucination SpikeScore AUROC! <b>html</b> {"json": [1, 2]}'
 ];
+
+/** Temporary folders (model files run to tens of MB), removed after the file's tests. */
+const made: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+const wordLevel = {
+  version: '1.0',
+  added_tokens: [
+    { id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+    { id: 1, content: '<eos>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }
+  ],
+  normalizer: null,
+  pre_tokenizer: { type: 'WhitespaceSplit' },
+  post_processor: null,
+  decoder: null,
+  model: { type: 'WordLevel', vocab: { '[UNK]': 0, '<eos>': 1, the: 2, cat: 3, sat: 4, on: 5, mat: 6, a: 7 }, unk_token: '[UNK]' }
+};
 
 function captureIO(cwd: string) {
   let out = '';
@@ -43,7 +68,7 @@ describe('writeModelFolder (llama, GPT-2 tokenizer)', () => {
   let model: FixtureModel;
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'fixtures-'));
+    root = tempDir('fixtures-');
     model = await writeModelFolder(join(root, 'tiny-llama'), { arch: 'llama', seed: 1 }, { dtypes: ['fp32', 'fp16', 'q4'] });
     env.allowRemoteModels = false;
     env.localModelPath = root + '/';
@@ -130,21 +155,26 @@ describe('writeModelFolder (llama, GPT-2 tokenizer)', () => {
   });
 });
 
-describe('buildModelFiles with caller-given weights and tokenizer', () => {
-  const wordLevel = {
-    version: '1.0',
-    added_tokens: [
-      { id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
-      { id: 1, content: '<eos>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }
-    ],
-    normalizer: null,
-    pre_tokenizer: { type: 'WhitespaceSplit' },
-    post_processor: null,
-    decoder: null,
-    model: { type: 'WordLevel', vocab: { '[UNK]': 0, '<eos>': 1, the: 2, cat: 3, sat: 4, on: 5, mat: 6, a: 7 }, unk_token: '[UNK]' }
-  };
+describe('writeModelFolder (gpt2, neox, genai)', () => {
+  it('AutoConfig (transformers.js) reads each architecture\'s config.json with its own field names', async () => {
+    const root = tempDir('fixtures-archs-');
+    env.allowRemoteModels = false;
+    env.localModelPath = root + '/';
+    const expected = { gpt2: { model_type: 'gpt2', n_embd: 64, n_layer: 4, n_head: 4, n_positions: 2048 }, neox: { model_type: 'gpt_neox', rotary_pct: 0.25, use_parallel_residual: true, tie_word_embeddings: false }, genai: { model_type: 'llama', num_key_value_heads: 2 } } as const;
+    for (const arch of ['gpt2', 'neox', 'genai'] as const) {
+      await writeModelFolder(join(root, arch), { arch }, { dtypes: [] });
+      const config = (await AutoConfig.from_pretrained(arch)) as unknown as Record<string, unknown>;
+      expect(config, arch).toMatchObject({ ...expected[arch], vocab_size: 50259, spikescore_fixture: { arch } });
+    }
+    const genai = JSON.parse(readFileSync(join(root, 'genai', 'genai_config.json'), 'utf8'));
+    expect(genai.model.decoder).toMatchObject({ num_hidden_layers: 4, num_key_value_heads: 2, head_size: 16, inputs: { past_key_names: 'past_key_values.%d.key' } });
+    expect(readdirSync(join(root, 'gpt2'))).not.toContain('genai_config.json');
+  });
+});
 
-  it.skip('buildModelFiles(gpt2 spec, {weights, tokenizer}) reads the sizes from the weights and keeps them exactly', async () => {
+describe('buildModelFiles with caller-given weights and tokenizer', () => {
+
+  it('buildModelFiles(gpt2 spec, {weights, tokenizer}) reads the sizes from the weights and keeps them exactly', async () => {
     const spec = resolveSpec({ arch: 'gpt2', layers: 2, hidden: 32, heads: 2, vocabSize: 8, maxPositions: 64, seed: 'trained' });
     const weights = randomWeights(spec);
     const model = await buildModelFiles({ arch: 'gpt2', heads: 2 }, { weights, tokenizer: { json: wordLevel, config: { eos_token: '<eos>', tokenizer_class: 'PreTrainedTokenizerFast' } }, chatTemplate: null, dtypes: ['fp32'] });
@@ -159,6 +189,19 @@ describe('buildModelFiles with caller-given weights and tokenizer', () => {
     expect(d.diff / Math.max(1, d.scale)).toBeLessThanOrEqual(1e-5);
     const tokConfig = JSON.parse(new TextDecoder().decode(model.files.get('tokenizer_config.json')!));
     expect(tokConfig.chat_template).toBeUndefined();
+  });
+
+  it('a word-level tokenizer with a chat template loads with AutoTokenizer and encodes word by word', async () => {
+    const root = tempDir('fixtures-words-');
+    const spec = resolveSpec({ arch: 'gpt2', layers: 1, hidden: 16, heads: 2, vocabSize: 8, maxPositions: 32 });
+    const template = "{% for m in messages %}{{ m['content'] }} {% endfor %}";
+    await writeModelFolder(join(root, 'words'), { arch: 'gpt2', heads: 2 }, { weights: randomWeights(spec), tokenizer: { json: JSON.stringify(wordLevel), config: { eos_token: '<eos>', unk_token: '[UNK]', tokenizer_class: 'PreTrainedTokenizerFast' } }, chatTemplate: template, dtypes: [] });
+    env.allowRemoteModels = false;
+    env.localModelPath = root + '/';
+    const tok = await AutoTokenizer.from_pretrained('words');
+    expect(tok.encode('the cat sat on a mat', { add_special_tokens: false } as never)).toEqual([2, 3, 4, 5, 7, 6]);
+    expect(tok.encode('the dog', { add_special_tokens: false } as never)).toEqual([2, 0]);
+    expect(tok.apply_chat_template([{ role: 'user', content: 'the cat' }], { tokenize: false })).toBe('the cat ');
   });
 
   it('checkWeights(spec, weights) lists every missing, misshapen and unexpected tensor', () => {
@@ -197,7 +240,7 @@ describe('buildModelFiles with caller-given weights and tokenizer', () => {
 
 describe('spikescore tiny-model', () => {
   it('tiny-model --out DIR writes the folder and lists its files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tiny-cli-'));
+    const dir = tempDir('tiny-cli-');
     const cap = captureIO(dir);
     const status = await runCli(['tiny-model', '--out', 'm', '--layers', '2', '--seed', '7'], cap.io);
     expect(status).toBe(0);
@@ -208,16 +251,40 @@ describe('spikescore tiny-model', () => {
     expect(config).toMatchObject({ num_hidden_layers: 2, spikescore_fixture: { arch: 'llama', seed: 7 } });
   });
 
+  it('tiny-model --weights FILE.safetensors --tokenizer FILE writes a model that computes with those weights', async () => {
+    const dir = tempDir('tiny-cli-weights-');
+    const spec = resolveSpec({ arch: 'gpt2', layers: 2, hidden: 32, heads: 2, vocabSize: 8, maxPositions: 16, seed: 'numpy' });
+    const weights = randomWeights(spec);
+    const tensors = Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
+    writeFileSync(join(dir, 'w.safetensors'), encodeSafetensors(tensors));
+    writeFileSync(join(dir, 'tok.json'), JSON.stringify(wordLevel));
+    const cap = captureIO(dir);
+    const status = await runCli(['tiny-model', '--out', 'm', '--arch', 'gpt2', '--heads', '2', '--weights', 'w.safetensors', '--tokenizer', 'tok.json', '--chat-template', 'none'], cap.io);
+    expect(cap.err).toContain('gpt2: 2 layers, hidden 32, 2 heads (2 KV), vocabulary 8, weights from w.safetensors');
+    expect(status).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, 'm', 'config.json'), 'utf8'));
+    const session = await ort.InferenceSession.create(readFileSync(join(dir, 'm', 'onnx', 'model.onnx')));
+    const ids = [2, 3, 4, 5, 7, 6];
+    const out = await step(session, { layers: 2, kvHeads: 2, headDim: 16, fp16: false }, { ids: [ids] });
+    const d = maxDiff(out.logits, referenceForward(config, weights, ids).logits);
+    expect(d.diff / Math.max(1, d.scale)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('tiny-model names a missing --weights file and exits 2', async () => {
+    const cap = captureIO(tmpdir());
+    expect(await runCli(['tiny-model', '--out', 'x', '--weights', 'nope.safetensors'], cap.io)).toBe(2);
+    expect(cap.err).toContain('--weights nope.safetensors: no such file');
+  });
+
   it('tiny-model rejects an unknown arch, listing the choices', async () => {
     const cap = captureIO(tmpdir());
     expect(await runCli(['tiny-model', '--out', 'x', '--arch', 'bert'], cap.io)).toBe(2);
     expect(cap.err).toContain('--arch must be one of llama, gpt2, neox, genai, got "bert"');
   });
 
-  it('tiny-model with the same seed writes identical model bytes', async () => {
-    const a = await buildModelFiles({ arch: 'llama', layers: 1, seed: 5 }, { dtypes: ['fp16'] });
-    const b = await buildModelFiles({ arch: 'llama', layers: 1, seed: 5 }, { dtypes: ['fp16'] });
-    const c = await buildModelFiles({ arch: 'llama', layers: 1, seed: 6 }, { dtypes: ['fp16'] });
+  it('buildModelFiles(spec) with the same seed gives identical bytes, with another seed different ones', async () => {
+    const build = (seed: number) => buildModelFiles({ arch: 'llama', layers: 1, seed }, { tokenizer: { json: wordLevel }, dtypes: ['fp16'] });
+    const [a, b, c] = await Promise.all([build(5), build(5), build(6)]);
     expect(Buffer.compare(a.files.get('onnx/model_fp16.onnx')!, b.files.get('onnx/model_fp16.onnx')!)).toBe(0);
     expect(Buffer.compare(a.files.get('onnx/model_fp16.onnx')!, c.files.get('onnx/model_fp16.onnx')!)).not.toBe(0);
   });

@@ -6,8 +6,9 @@
  * 50259-token models of `tiny-model` are covered in fixtures-files.test.ts.
  *
  * Tolerances (design.md, "Numerical agreement"): fp32 and q4 (against the dequantised weights) within
- * 1e-5·max(1, max|ref|); fp16 within 1e-2·max(1, max|ref|) (half precision has an 11-bit significand, and
- * activations are rounded at every op). The max differences are printed at the end.
+ * 1e-5·max(1, max|ref|); fp16 within 5e-3·max(1, max|ref|) against the fp16-rounded weights (half precision
+ * has an 11-bit significand and activations are rounded at every op; the worst seen is 1.3e-3). The max
+ * differences are printed at the end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxModel } from '../../src/lib/engine/fixtures/buildOnnxModel';
@@ -18,9 +19,9 @@ import { randomWeights, type WeightMap } from '../../src/lib/engine/fixtures/wei
 import { referenceForward, type RefOutput } from '../reference/forward';
 import { exposeResiduals, maxDiff, ort, step, type DecoderShape } from '../reference/ort';
 
-const ARCHS: readonly FixtureArch[] = ['llama'];
+const ARCHS: readonly FixtureArch[] = ['llama', 'gpt2', 'neox', 'genai'];
 const DTYPES: readonly FixtureDtype[] = ['fp32', 'fp16', 'q4'];
-const TOLERANCE: Record<FixtureDtype, number> = { fp32: 1e-5, q4: 1e-5, fp16: 1e-2 };
+const TOLERANCE: Record<FixtureDtype, number> = { fp32: 1e-5, q4: 1e-5, fp16: 5e-3 };
 
 const IDS = [17, 3, 400, 99, 5, 250, 42, 7, 311];
 const OTHER = [8, 1, 77, 77, 300, 2, 19];
@@ -72,12 +73,7 @@ for (const arch of ARCHS) {
         const out = await step(session, shape, { ids: [IDS] });
         expect(out.dims).toEqual([1, IDS.length, spec.vocabSize]);
         within(arch, dtype, 'logits (full pass)', maxDiff(out.logits, ref.logits));
-        let worst = { diff: 0, scale: 0 };
-        for (let i = 0; i <= spec.layers; i++) {
-          const d = maxDiff(out.extra[`hidden.${i}`], ref.hidden[i]);
-          within(arch, dtype, `hidden state ${i}`, d);
-          worst = { diff: Math.max(worst.diff, d.diff), scale: Math.max(worst.scale, d.scale) };
-        }
+        for (let i = 0; i <= spec.layers; i++) within(arch, dtype, `hidden state ${i}`, maxDiff(out.extra[`hidden.${i}`], ref.hidden[i]));
       });
 
       it('run(prefix) then run(1 token) and run(3 tokens) with past_key_values equals the full pass', async () => {
@@ -95,8 +91,8 @@ for (const arch of ARCHS) {
         within(arch, dtype, 'hidden L (cache vs full)', maxDiff(c.extra[`hidden.${spec.layers}`], full.extra[`hidden.${spec.layers}`].subarray(6 * spec.hidden)));
       });
 
-      it('run(left-padded batch) gives each row the logits of its unpadded sequence', async () => {
-        if (arch === 'genai') return; // GroupQueryAttention takes positions from seqlens_k: a right-aligned batch only
+      // GroupQueryAttention (genai) derives positions from seqlens_k, which assumes no left padding.
+      it.skipIf(arch === 'genai')('run(left-padded batch) gives each row the logits of its unpadded sequence', async () => {
         const pad = IDS.length - OTHER.length;
         const rowIds = [...Array.from({ length: pad }, () => 0), ...OTHER];
         const mask = rowIds.map((_, s) => (s < pad ? 0 : 1));

@@ -1,18 +1,27 @@
 import type { Command } from '../command';
+import { bundleExportCommand, bundleImportCommand } from './bundle';
 import { evalCommand } from './eval';
 import { fallbacksLabel } from './fallbacks-label';
 import { fallbacksOrderTest } from './fallbacks-order-test';
 import { fallbacksRun } from './fallbacks-run';
+import { metricsCommand } from './metrics';
+import { probeTrainCommand } from './probeTrain';
+import { runCommand } from './run';
 import { tinyModel } from './tiny-model';
 
 /**
- * Every `spikescore` command, in the order `--help` lists them. A command lives in its own file in this folder
- * and is added here with one line.
+ * Every `spikescore` command, in the order `--help` lists them (the seed's steps first: run, probe train, metrics,
+ * eval). A command lives in its own file in this folder and is added here.
  */
 export const commands: readonly Command[] = [
-  tinyModel,
+  runCommand,
+  probeTrainCommand,
+  metricsCommand,
   evalCommand,
+  bundleExportCommand,
+  bundleImportCommand,
   fallbacksLabel,
   fallbacksOrderTest,
-  fallbacksRun
+  fallbacksRun,
+  tinyModel
 ];

@@ -136,7 +136,8 @@ export class OnnxDecoder {
     this.encodedTokens += S * B;
     const logitsT = out[LOGITS_LAST]; // [B,V]
     const hiddenT = out[HIDDEN_LAST]; // [L+1,B,d]
-    const logits = logitsT.data as ArrayLike<number>;
+    // fp16 comes back as half bits in a Uint16Array in Node (a Float16Array in browsers): decode to float32.
+    const logits = toFloat32(logitsT.data as ArrayLike<number>, logitsT.type === 'float16' ? 'float16' : 'float32');
     const hidden = toFloat32(hiddenT.data as ArrayLike<number>, hiddenT.type === 'float16' ? 'float16' : 'float32');
     hiddenT.dispose?.();
     const present = this.io.kv.flatMap((kv) => [out[kv.presentKey], out[kv.presentValue]]);
@@ -149,7 +150,11 @@ export class OnnxDecoder {
     const feeds = this.feeds([ids], null);
     const out = await this.session.run(feeds, [LOGITS_LAST, HIDDEN_ALL]);
     const h = out[HIDDEN_ALL];
-    return { hidden: toFloat32(h.data as ArrayLike<number>, h.type === 'float16' ? 'float16' : 'float32'), logitsLast: out[LOGITS_LAST].data as ArrayLike<number> };
+    const l = out[LOGITS_LAST];
+    return {
+      hidden: toFloat32(h.data as ArrayLike<number>, h.type === 'float16' ? 'float16' : 'float32'),
+      logitsLast: toFloat32(l.data as ArrayLike<number>, l.type === 'float16' ? 'float16' : 'float32')
+    };
   }
 }
 

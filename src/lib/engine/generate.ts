@@ -122,6 +122,7 @@ export async function runGeneration(ctx: LoopContext, promptIds: readonly number
   const positions = new Set<PositionName>(options.capture?.positions ?? []);
   const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
   const budget = Math.min(options.maxNewTokens, ctx.maxContext - promptIds.length);
+  const streaming = options.onToken !== undefined || (options.stopStrings?.length ?? 0) > 0;
 
   const t0 = Date.now();
   const { out: first, reuse, encoded } = await prefill(ctx, promptIds);
@@ -166,7 +167,8 @@ export async function runGeneration(ctx: LoopContext, promptIds: readonly number
       row.entropies.push(stats.entropy);
       row.topIds.push(tk.ids);
       row.topLogprobs.push(tk.values);
-      const delta = row.stream.push(row.tokens);
+      // Detokenise incrementally only when someone reads the text as it grows.
+      const delta = streaming ? row.stream.push(row.tokens) : '';
       row.text += delta;
       options.onToken?.({ index: row.tokens.length - 1, id: token, text: delta, logprob: row.logprobs[row.logprobs.length - 1], entropy: stats.entropy });
       if (stopIds.has(token)) row.done = 'eos';

@@ -41,7 +41,16 @@ export interface ModelInfo {
   readonly tokenizerHash: string | null;
   readonly chatTemplateHash: string | null;
   readonly ortVersion: string | null;
+  /**
+   * Scores this model cannot supply, each with the reason (remote engines: full-distribution entropy, the logit
+   * lens, hidden states other than the last layer). Absent or empty for local models. A score named here is null
+   * (or NaN in typed arrays) in every result of the run, never an estimate passed off as the real thing.
+   */
+  readonly unavailable?: Readonly<Partial<Record<UnavailableScore, string>>>;
 }
+
+/** Scores an engine may be unable to supply (see `ModelInfo.unavailable`). */
+export type UnavailableScore = 'entropy' | 'logit_lens' | 'hidden_states' | 'token_ids';
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
@@ -143,6 +152,12 @@ export interface LanguageModel {
   generateBatch(promptIds: readonly number[], n: number, options: GenerateOptions): Promise<GenerationResult[]>;
   /** The unembedding matrix `[vocab × hidden]` (the LM head, or the tied embedding), for the logit lens. */
   unembedding(): Promise<{ readonly matrix: Float32Array; readonly vocab: number; readonly hidden: number }>;
+  /**
+   * Optional: generates the next assistant turn from chat messages, the template applied where the model runs
+   * (engines behind an OpenAI-compatible chat API render it themselves). `fullInput` is the rendered prompt text
+   * as it was fed, for the item result's `full_input`. Runners prefer this method when it is present.
+   */
+  generateChat?(messages: readonly ChatMessage[], template: ChatTemplateOptions, options: GenerateOptions): Promise<GenerationResult & { readonly fullInput: string }>;
   /** Releases the session and its memory. */
   dispose(): Promise<void>;
 }

@@ -4,4 +4,13 @@
  */
 import type { CatalogEntry } from '$lib/engine/catalog';
 
-export const BUILTIN_MODELS: readonly CatalogEntry[] = [];
+export const BUILTIN_MODELS: readonly CatalogEntry[] = [
+  {
+    id: 'random-demo',
+    label: 'Random-weight demo model',
+    kind: 'chat',
+    sizesMb: { fp32: 26, fp16: 13 },
+    note: 'Built into the app, works offline. Its weights are RANDOM: it shows the pipeline (dialogue, per-turn scores, SpikeScore), not the method — its answers are noise.',
+    builtin: true
+  }
+];

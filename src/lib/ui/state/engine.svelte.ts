@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { getContext, setContext } from 'svelte';
-import type { Capabilities, InferenceApi, LoadRequest, WireGenerateOptions } from '../../../../workers/protocol';
+import type { Capabilities, DiagnosticsReport, InferenceApi, LoadRequest, WireGenerateOptions } from '../../../../workers/protocol';
 import type { GenerationResult, LoadProgress, ModelInfo, TokenEvent } from '$lib/engine/types';
 
 export interface FileProgress {
@@ -91,6 +91,18 @@ export class EngineState {
     this.busy = true;
     try {
       return await this.api.generate(promptIds, { ...options, requestId }, onToken ? Comlink.proxy(onToken) : undefined);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Checks the loaded model on this device (cache loop vs full forward pass). */
+  async diagnose(): Promise<DiagnosticsReport> {
+    this.busy = true;
+    try {
+      const report = await this.api.diagnose();
+      this.info = await this.api.info();
+      return report;
     } finally {
       this.busy = false;
     }

@@ -1,0 +1,3 @@
+export { parseDataset, goldAnswers, type Dataset, type DatasetItem, type DatasetKind, type ParseDatasetOptions } from './parseDataset';
+export { sampleItems, type SamplingSpec } from './sampleItems';
+export { md5Hex } from './md5';
