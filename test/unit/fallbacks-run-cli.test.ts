@@ -81,7 +81,7 @@ describe('fallbacks run on the loop fixture', () => {
       'summary.json'
     ];
     expect(r.out).toBe(names.map((n) => n + '\n').join(''));
-    expect(r.err).toMatch(/prompt 1\/3 r0-trivia_facts-0: 400 tokens, [\d.]+ tok\/s, ETA \d+s\n/);
+    expect(r.err).toMatch(/prompt 1\/3 · r0-trivia_facts-0 · 400 tokens · [\d.]+ tok\/s · ETA \d+s\n/);
 
     const results = jsonLines<{ prompt: string; completion: string }>(join(outA, names[0]));
     expect(results.map((x) => x.prompt)).toEqual([
@@ -143,11 +143,24 @@ describe('fallbacks run on the loop fixture', () => {
   it('fallbacks run refuses an existing run without --resume, and a --resume with other options', async () => {
     const again = await run(triviaArgs(outA));
     expect(again.status).toBe(2);
-    expect(again.err).toContain(`${outA} already holds a run (trivia_facts with fixture/loop); pass --resume to continue it, or choose another --out`);
+    expect(again.err).toContain(`--out ${outA} is not empty (9 entries: a fallbacks run of trivia_facts with fixture/loop); pass --resume to continue the run there, or choose another --out`);
+    expect(readdirSync(outA).sort()).toEqual(['hq_qampari_logprobs_3_prompts_fixture+loop_400T.jsonl', 'hq_qampari_results_3_prompts_fixture+loop_400T.jsonl', 'hq_qampari_results_fixture+loop_answerable.csv', 'labels.jsonl', 'progress.json', 'reports', 'run.json', 'samples', 'summary.json']);
     const other = await run([...triviaArgs(outA).slice(0, -1), '300', '--resume']);
     expect(other.status).toBe(2);
     expect(other.err).toContain(`--resume: this run's max_new_tokens is 300 but the run in ${outA} has 400; use the same options, or another --out`);
   }, 60_000);
+
+  it('fallbacks run refuses a non-empty folder that is not a run, with or without --resume', async () => {
+    const out = join(root, 'not-a-run');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const fresh = await run(triviaArgs(out));
+    expect(fresh.status).toBe(2);
+    expect(fresh.err).toContain(`--out ${out} is not empty (1 entries); pass --resume to continue the run there, or choose another --out`);
+    const resumed = await run([...triviaArgs(out), '--resume']);
+    expect(resumed.status).toBe(2);
+    expect(resumed.err).toContain(`--out ${out} holds files but no run.json, so the run cannot be checked against these options; choose another --out`);
+  });
 
   it('fallbacks run --resume after a SIGKILL of a real child process keeps the finished samples, never duplicates lines, and equals an uninterrupted run', async () => {
     const out = join(root, 'killed');
@@ -185,7 +198,7 @@ describe('fallbacks run on the loop fixture', () => {
   it('fallbacks run stops on Ctrl-C after the sample in progress (exit 130) and --resume finishes it', async () => {
     const out = join(root, 'interrupted');
     const controller = new AbortController();
-    const r = await run(triviaArgs(out), { signal: controller.signal, onErr: (t) => t.startsWith('prompt 1/3') && controller.abort() });
+    const r = await run(triviaArgs(out), { signal: controller.signal, onErr: (t) => t.startsWith('prompt 1/3 ') && controller.abort() });
     expect(r.status).toBe(130);
     expect(r.err).toContain('stopped: cancelled; finished work is kept (resume with the same command and --resume)');
     expect(sampleFiles(out)).toEqual(['r0-trivia_facts-0.json']);

@@ -277,10 +277,16 @@ export const fallbacksRun: Command = {
       io.stderr('⚠ --temp > 0 with --reps 1: one sample per prompt, so the counts vary with the draw; consider --reps 5 (the paper\'s sampling runs)\n');
     }
 
+    // The output folder holds one run: a new run needs an empty folder, --resume needs the same run (as `spikescore run`).
     const runJson = join(out, 'run.json');
     const previous = existsSync(runJson) ? ((await readJsonFile(runJson)) as Record<string, unknown>) : null;
-    if (previous && o.resume !== true) {
-      throw bad(`${out} already holds a run (${String(previous.task)} with ${String(previous.model_id)}); pass --resume to continue it, or choose another --out`);
+    const entries = existsSync(out) ? (await fs.readdir(out)).filter((n) => !n.startsWith('.')) : [];
+    if (entries.length && o.resume !== true) {
+      const what = previous ? `: a fallbacks run of ${String(previous.task)} with ${String(previous.model_id)}` : '';
+      throw bad(`--out ${out} is not empty (${entries.length} entries${what}); pass --resume to continue the run there, or choose another --out`);
+    }
+    if (entries.length && !previous) {
+      throw bad(`--out ${out} holds files but no run.json, so the run cannot be checked against these options; choose another --out`);
     }
     if (previous && typeof previous.format_version === 'number' && previous.format_version > RUN_FORMAT_VERSION) {
       throw bad(`${runJson} has format_version ${previous.format_version}, newer than this program reads (${RUN_FORMAT_VERSION}); update spikescore`);
@@ -325,11 +331,11 @@ export const fallbacksRun: Command = {
       const total = plan.samples.length;
       if (records.size > 0) io.stderr(`resuming: ${records.size} of ${total} samples already finished, kept\n`);
       const progressLine = (p: SampleProgress): string =>
-        `prompt ${p.done}/${total} ${p.sample.key}: ${p.newTokens} tokens, ${p.tokensPerSecond.toFixed(1)} tok/s, ETA ${formatDuration(p.etaSeconds)}`;
+        `prompt ${p.done}/${total} · ${p.sample.key} · ${p.newTokens} tokens · ${p.tokensPerSecond.toFixed(1)} tok/s · ETA ${formatDuration(p.etaSeconds)}`;
       await runFallbackSamples(model, plan, store, {
         ...(io.signal ? { signal: io.signal } : {}),
         onProgress: async (p) => {
-          io.stderr(io.isTTY ? `\r${progressLine(p)}\x1b[K${p.done === total ? '\n' : ''}` : progressLine(p) + '\n');
+          io.stderr(io.isTTY ? `\r\x1b[2K${progressLine(p)}${p.done === total ? '\n' : ''}` : progressLine(p) + '\n');
           await atomicWriteJson(join(out, 'progress.json'), {
             current: p.done,
             total,
