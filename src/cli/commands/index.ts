@@ -3,6 +3,7 @@ import { bundleExportCommand, bundleImportCommand } from './bundle';
 import { evalCommand } from './eval';
 import { fallbacksLabel } from './fallbacks-label';
 import { fallbacksOrderTest } from './fallbacks-order-test';
+import { fallbacksRun } from './fallbacks-run';
 import { metricsCommand } from './metrics';
 import { probeTrainCommand } from './probeTrain';
 import { runCommand } from './run';
@@ -21,5 +22,6 @@ export const commands: readonly Command[] = [
   bundleImportCommand,
   fallbacksLabel,
   fallbacksOrderTest,
+  fallbacksRun,
   tinyModel
 ];
