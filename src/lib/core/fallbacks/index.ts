@@ -81,3 +81,5 @@ export {
   type ListQuestion
 } from './datasets';
 export { meanCounts } from './meanCounts';
+export { liveListLabels, LiveListLabeller, type LiveList, type LiveListLabels, type LiveSlot } from './liveList';
+export * from './generation/index';
