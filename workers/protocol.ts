@@ -5,6 +5,7 @@
  */
 import type { GpuFacts } from '../src/lib/engine/backend';
 import type { VerifyReport } from '../src/lib/engine/verify';
+import type { DialogueApi } from './protocols/dialogue';
 import type { GenerateOptions, GenerationResult, LoadProgress, ModelDtype, ModelInfo, TokenEvent } from '../src/lib/engine/types';
 
 export interface Capabilities {
@@ -42,7 +43,7 @@ export interface DiagnosticsReport extends VerifyReport {
 /** Generation options that cross the worker boundary (no functions, no AbortSignal: cancel by request id). */
 export type WireGenerateOptions = Omit<GenerateOptions, 'signal' | 'onToken'> & { readonly requestId: string };
 
-export interface InferenceApi {
+export interface EngineApi {
   capabilities(): Promise<Capabilities>;
   load(request: LoadRequest, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   unload(): Promise<void>;
@@ -56,3 +57,6 @@ export interface InferenceApi {
   /** Whether an ORT session exists in this context (tests check the page thread has none). */
   hasSession(): Promise<boolean>;
 }
+
+/** Everything the inference worker offers: each feature's API is declared in `protocols/` and composed here. */
+export type InferenceApi = EngineApi & DialogueApi;

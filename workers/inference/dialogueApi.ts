@@ -1,0 +1,92 @@
+/**
+ * One question through the dialogue runner (the same `runDialogue` as `spikescore run`), in memory, streamed to
+ * the page: tokens as they come, each finished turn with its metrics, and the turn-0 label.
+ */
+import { parseRunConfig } from '../../src/lib/core/config/runConfig';
+import { unwrap } from '../../src/lib/core/issues';
+import type { ItemResult } from '../../src/lib/core/itemResult';
+import { matchLabel } from '../../src/lib/core/labels/matchLabel';
+import { runDialogue } from '../../src/lib/core/runner/runDialogue';
+import type { Labeller, RunSink } from '../../src/lib/core/runner/types';
+import { APP_VERSION } from '../../src/lib/core/version';
+import { createRsFunction } from '../../src/lib/engine/logitLens';
+import type { DialogueApi, DialogueEvent, DialogueRequest } from '../protocols/dialogue';
+import { cancellable, requireModel } from './state';
+
+export const dialogueApi: DialogueApi = {
+  async dialogue(req: DialogueRequest, onEvent: (e: DialogueEvent) => void): Promise<ItemResult> {
+    const model = requireModel();
+    const config = unwrap(
+      parseRunConfig(
+        {
+          max_steps: req.maxSteps,
+          strategy: req.strategy ?? 'progressive',
+          temperature: req.temperature,
+          top_p: req.topP,
+          max_new_tokens: req.maxNewTokens,
+          enable_thinking: req.enableThinking ?? false,
+          seed: req.seed,
+          label_method: req.label !== undefined && req.label !== null ? 'dataset' : 'f1',
+          capture: { positions: ['last_token_embedding', 'sec_last_token_embedding', 'last_tok_bef_gen_embedding'] }
+        },
+        { context: 'page', where: 'dialogue settings' }
+      )
+    );
+    let stored: ItemResult | null = null;
+    const sink: RunSink = {
+      loadItem: async () => null,
+      async save(result) {
+        const prev = stored?.reasoning_chain.length ?? 0;
+        stored = result;
+        const turns = config.max_steps + 1;
+        for (let k = prev; k < result.reasoning_chain.length; k++) {
+          onEvent({ type: 'turn-end', turn: k, turns, record: result.reasoning_chain[k], tokensPerSecond: null });
+        }
+        if (result.nli_label !== null || result.label_source) onEvent({ type: 'label', label: result.nli_label, source: result.label_source ?? null });
+      },
+      saveError: async () => undefined,
+      clearError: async () => undefined,
+      saveProgress: async () => undefined
+    };
+    const labeller: Labeller = {
+      async label(_question, goldAnswers, modelAnswer) {
+        if (req.label !== undefined && req.label !== null) return { label: req.label, source: 'dataset' };
+        if (!goldAnswers.length) return { label: null, source: 'f1', reason: 'no gold answer' };
+        const m = matchLabel(modelAnswer, goldAnswers, { method: 'f1' });
+        return { label: m.label, source: 'f1', reason: m.label === null ? (m.reason ?? null) : null };
+      }
+    };
+    let currentTurn = -1;
+    await cancellable(req.requestId, (signal) =>
+      runDialogue({
+        model,
+        config,
+        items: [{ id: req.requestId, question: req.question, context: req.context ?? '', answer: req.gold && req.gold.length ? [...req.gold] : '' }],
+        sink,
+        labeller,
+        rs: req.withRs ? createRsFunction(model) : null,
+        provenance: {
+          model_id: model.info.id,
+          model_sha256: model.info.modelSha256,
+          tokenizer_hash: model.info.tokenizerHash,
+          chat_template_hash: model.info.chatTemplateHash,
+          ort_version: model.info.ortVersion,
+          backend: model.info.backend,
+          threads: model.info.threads,
+          app_version: APP_VERSION,
+          seeds: { run: req.seed }
+        },
+        signal,
+        onToken: (_id, turn, e) => {
+          if (turn !== currentTurn) {
+            currentTurn = turn;
+            onEvent({ type: 'turn-start', turn, turns: config.max_steps + 1 });
+          }
+          onEvent({ type: 'token', turn, text: e.text, entropy: e.entropy });
+        }
+      })
+    );
+    if (!stored) throw new Error('the dialogue produced no turns');
+    return stored;
+  }
+};

@@ -1,0 +1,35 @@
+/** The dialogue API of the inference worker: one question, K turns, streamed (Try it, Teach). */
+import type { ItemResult, TurnRecord } from '../../src/lib/core/itemResult';
+import type { FollowupModeName } from '../../src/lib/core/prompts/selectFollowup';
+
+export type TurnScoreKey = 'entropy_mean' | 'nll_mean' | 'rs';
+
+export interface DialogueRequest {
+  readonly requestId: string;
+  readonly question: string;
+  readonly context?: string;
+  /** Gold answers, for labelling turn 0 (normalised match / F1); none: no label. */
+  readonly gold?: readonly string[];
+  /** An exact label known in advance (1 correct, 0 hallucinated), e.g. from the testbed's knowledge base. */
+  readonly label?: 0 | 1 | null;
+  readonly maxSteps: number;
+  readonly strategy?: FollowupModeName;
+  readonly temperature: number;
+  readonly topP: number;
+  readonly maxNewTokens: number;
+  readonly seed: number;
+  /** Also compute the logit-lens RS per turn (costs a projection through the unembedding per turn). */
+  readonly withRs?: boolean;
+  readonly enableThinking?: boolean;
+}
+
+export type DialogueEvent =
+  | { readonly type: 'turn-start'; readonly turn: number; readonly turns: number }
+  | { readonly type: 'token'; readonly turn: number; readonly text: string; readonly entropy: number }
+  | { readonly type: 'turn-end'; readonly turn: number; readonly turns: number; readonly record: TurnRecord; readonly tokensPerSecond: number | null }
+  | { readonly type: 'label'; readonly label: 0 | 1 | null; readonly source: string | null };
+
+export interface DialogueApi {
+  /** Runs the dialogue; resolves with the finished item (the item-result format), or rejects (AbortError on cancel). */
+  dialogue(request: DialogueRequest, onEvent: (e: DialogueEvent) => void): Promise<ItemResult>;
+}
