@@ -33,16 +33,20 @@ export const dialogueApi: DialogueApi = {
       )
     );
     let stored: ItemResult | null = null;
+    let emitted = 0; // turns already sent (the runner grows one item object across saves)
+    let labelSent = false;
     const sink: RunSink = {
       loadItem: async () => null,
       async save(result) {
-        const prev = stored?.reasoning_chain.length ?? 0;
         stored = result;
         const turns = config.max_steps + 1;
-        for (let k = prev; k < result.reasoning_chain.length; k++) {
-          onEvent({ type: 'turn-end', turn: k, turns, record: result.reasoning_chain[k], tokensPerSecond: null });
+        for (; emitted < result.reasoning_chain.length; emitted++) {
+          onEvent({ type: 'turn-end', turn: emitted, turns, record: structuredClone(result.reasoning_chain[emitted]), tokensPerSecond: null });
         }
-        if (result.nli_label !== null || result.label_source) onEvent({ type: 'label', label: result.nli_label, source: result.label_source ?? null });
+        if (!labelSent && (result.nli_label !== null || result.label_source)) {
+          labelSent = true;
+          onEvent({ type: 'label', label: result.nli_label, source: result.label_source ?? null });
+        }
       },
       saveError: async () => undefined,
       clearError: async () => undefined,
