@@ -218,3 +218,23 @@ describe('engine bad inputs', () => {
     await m.dispose();
   });
 });
+
+describe('engine on q4 weights (com.microsoft MatMulNBits, as the hub q4 exports)', () => {
+  it.each(['llama', 'genai'] as const)('the %s q4 model loads, its cache loop matches a full pass, and its LM head dequantises to the reference weights', async (arch) => {
+    const dir = join(root, `${arch}-q4`);
+    const built = await writeModelFolder(dir, { arch, seed: 7 }, { dtypes: ['q4'] });
+    const m = await loadModelFromDir(dir, { modelId: `${arch}-q4`, dtype: 'q4', captureModes: ['all'] });
+    expect(m.info.dtype).toBe('q4');
+    const ids = chatIds(m, [{ role: 'user', content: 'Which planet is the largest?' }]);
+    const r = await verifyAgainstFullPass(m, ids, 6);
+    expect(r.pass).toBe(true);
+    // The unembedding equals the weights the q4 file computes with (dequantised), whether the head is MatMulNBits or not.
+    const eff = built.effectiveWeights.q4 as Record<string, { data: Float32Array }>;
+    const head = eff['lm_head.weight'] ?? eff['model.embed_tokens.weight'];
+    const u = await m.unembedding();
+    let diff = 0;
+    for (let i = 0; i < head.data.length; i += 89) diff = Math.max(diff, Math.abs(head.data[i] - u.matrix[i]));
+    expect(diff).toBeLessThan(1e-5);
+    await m.dispose();
+  });
+});
