@@ -88,3 +88,15 @@ test('the page thread never loads onnxruntime: models run only in the worker', a
   expect(mainThread.ort).toBe(false);
   expect(mainThread.resources.filter((n) => /ort-wasm|\.wasm$/.test(n))).toEqual([]);
 });
+
+test('a model folder picked from disk loads without any network and generates', async ({ page }) => {
+  const before = (await hubLog()).length;
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.locator('input[type=file][webkitdirectory]').setInputFiles(join(process.env.HUB_ROOT!, 'fixture-neox'));
+  await expectReady(page);
+  await expect(page.getByTestId('model-ready')).toContainText('fixture-neox');
+  await expect(page.getByTestId('model-ready')).toContainText('neox layout');
+  const report = await diagnose(page);
+  await expect(report).toHaveAttribute('data-pass', 'true');
+  expect((await hubLog()).length).toBe(before); // nothing was fetched from the hub
+});
