@@ -41,7 +41,11 @@ describe('parsePaperPlots', () => {
     expect(m.rows[0].slice(0, 3)).toEqual([2, 4, 4]); // "2444…" in the file
     expect(orderMatrixTitle(m)).toBe('Pythia base 12B, 300B tokens — TriviaFacts, greedy (first sample)');
     const llama = plots.orderMatrices.find((x) => x.name === 'orders/orders/Llama2_base_7B_0T.pdf')!;
-    expect(orderMatrixTitle(llama)).toBe('Llama2 base 7B — TriviaFacts, greedy (first sample)'); // "0" tokens: not shown
+    expect(orderMatrixTitle(llama)).toBe('Llama2 base 7B — TriviaFacts, greedy (first sample)'); // "0" tokens: not given
+    const step0 = plots.orderMatrices.find((x) => x.name === 'orders/orders/Pythia_base_12B_0T.pdf')!;
+    expect(orderMatrixTitle(step0)).toBe('Pythia base 12B, 0B tokens — TriviaFacts, greedy (first sample)'); // the step-0 checkpoint
+    const sft = plots.orderMatrices.find((x) => x.name === 'orders/orders/OLMo_SFT_7B_0T.pdf')!;
+    expect(orderMatrixTitle(sft)).toBe('OLMo SFT 7B — TriviaFacts, greedy (first sample)');
     expect(barChartTitle(plots.barCharts.find((c) => c.name === 'fig2/hq_qampari_parameters.pdf')!)).toBe(
       'Pythia base models (final checkpoint) by parameter count — TriviaFacts, greedy'
     );

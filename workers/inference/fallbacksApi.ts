@@ -8,7 +8,7 @@ import { buildListPrompt } from '../../src/lib/core/fallbacks/prompts';
 import { abortError } from '../../src/lib/core/runner/types';
 import { fallbackPromptIds, generateFallbackCompletion } from '../../src/lib/engine/fallbacks/generateCompletion';
 import type { FallbacksApi, ListPromptEvent, ListPromptRequest, ListPromptResult } from '../protocols/fallbacks';
-import { cancellable, requireModel } from './state';
+import { cancellable, controllers, requireModel } from './state';
 
 export const fallbacksApi: FallbacksApi = {
   async listPrompt(req: ListPromptRequest, onEvent: (e: ListPromptEvent) => void): Promise<ListPromptResult> {
@@ -27,6 +27,7 @@ export const fallbacksApi: FallbacksApi = {
         seed: [req.seed, 'teach-list', req.key],
         signal,
         onToken: (e) => {
+          if (req.cancelFlag && Atomics.load(req.cancelFlag, 0) !== 0) controllers.get(req.requestId)?.abort();
           tokens++;
           const labels = live.push(e.text);
           const changed = labels.slots !== slots;

@@ -16,6 +16,12 @@ export interface ListPromptRequest {
   readonly temperature: number;
   /** Draws are keyed by (seed, "teach-list", key): same request, same completion. */
   readonly seed: number;
+  /**
+   * A shared cancel flag (an Int32Array over a SharedArrayBuffer; cross-origin isolated pages only): set element 0
+   * to non-zero to cancel. It is read on every token, so it works even while the generation loop keeps the
+   * worker's event loop busy — then a `cancel(requestId)` message is only read after the generation has ended.
+   */
+  readonly cancelFlag?: Int32Array;
 }
 
 export type ListPromptEvent =

@@ -144,10 +144,25 @@ export function barChartTitle(c: PaperBarChart): string {
   return `${c.content} — ${c.task}, ${c.decoding}`;
 }
 
-/** A heading for an order matrix: the model (family, type, size, pretraining tokens) and the task. */
+/**
+ * The pretraining tokens to show for a matrix ("300B tokens"), or "" where the file's "0" means "not given": the
+ * Llama models and the tuned ones. For Pythia and OLMo base models "0" is the untrained step-0 checkpoint.
+ */
+export function orderMatrixTokens(m: PaperOrderMatrix): string {
+  if (!m.tokensB) return '';
+  if (m.tokensB === '0' && (/^llama/i.test(m.family) || m.type !== 'base')) return '';
+  return `${m.tokensB}B tokens`;
+}
+
+/** A short name for an order matrix's model: family, type, size and pretraining tokens. */
+export function orderMatrixModel(m: PaperOrderMatrix): string {
+  const tokens = orderMatrixTokens(m);
+  return `${m.family} ${m.type} ${m.parameters}${tokens ? `, ${tokens}` : ''}`;
+}
+
+/** A heading for an order matrix: the model and the task. */
 export function orderMatrixTitle(m: PaperOrderMatrix): string {
-  const tokens = m.tokensB && m.tokensB !== '0' ? `, ${m.tokensB}B tokens` : '';
-  return `${m.family} ${m.type} ${m.parameters}${tokens} — ${m.task}, ${m.decoding}`;
+  return `${orderMatrixModel(m)} — ${m.task}, ${m.decoding}`;
 }
 
 /**
