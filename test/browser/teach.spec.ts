@@ -94,6 +94,12 @@ test('the paper charts on the Teach page equal the bundled numbers, and the orde
     if (r.p === null) expect(p).toBe('null');
     else expect(Number(p) / r.p - 1).toBeCloseTo(0, 12);
   }
+
+  // The choices live in the URL: reloading the link shows the same charts.
+  await page.reload();
+  await expect(page.getByTestId('bars-select')).toHaveValue('fqampari/unanswerable_qampari_parameters.pdf');
+  await expect(page.getByTestId('order-select')).toHaveValue(name);
+  await expectBarsEqualFile(page, 'fqampari/unanswerable_qampari_parameters.pdf');
 });
 
 test.describe.serial('the built-in model on the Teach page', () => {
@@ -134,6 +140,19 @@ test.describe.serial('the built-in model on the Teach page', () => {
       ticks.push(await card.locator('svg text.tick').allTextContents());
     }
     expect(ticks[0]).toEqual(ticks[1]); // the same axes: one scale for both
+
+    // NLL and the logit-lens RS are selectable without running again; each side gets a score per turn.
+    for (const [key, axis] of [['nll_mean', 'mean NLL (nats)'], ['rs', 'logit-lens RS (bits)'], ['entropy_mean', 'mean token entropy (nats)']]) {
+      await page.getByTestId('score-select').selectOption(key);
+      await expect(page).toHaveURL(key === 'entropy_mean' ? /\/teach(\?(?!.*score=).*)?$/ : new RegExp(`score=${key}`));
+      for (const side of ['factual', 'hallucinated']) {
+        const card = page.getByTestId(`dialogue-${side}`);
+        await expect(card.locator('svg text.axis').nth(1)).toHaveText(axis);
+        const scores = JSON.parse((await card.getAttribute('data-scores'))!) as (number | null)[];
+        expect(scores.filter((v) => typeof v === 'number' && Number.isFinite(v))).toHaveLength(4);
+        await expect(card.getByTestId('spike-mark')).toHaveCount(1);
+      }
+    }
   });
 
   test('the step-through moves with ← and →, and shows each side\'s prompt and response of that turn', async () => {
