@@ -170,6 +170,12 @@ describe.each(ARCHS)('engine on the %s fixture', (arch) => {
     const r = await m.generate(ids, { maxNewTokens: 50, temperature: 0, seed: [0], ignoreEos: true, signal: controller.signal, onToken: (e) => e.index === 2 && controller.abort() });
     expect(r.stopReason).toBe('cancelled');
     expect(r.tokenIds).toHaveLength(3);
+    // A cancel that arrives as its own event (a worker message, here a timer) is read between steps.
+    const c2 = new AbortController();
+    setTimeout(() => c2.abort(), 50);
+    const long = await m.generate(ids, { maxNewTokens: 1500, temperature: 0, seed: [0], ignoreEos: true, signal: c2.signal });
+    expect(long.stopReason).toBe('cancelled');
+    expect(long.tokenIds.length).toBeLessThan(1500);
     const t = await m.generate(ids, { maxNewTokens: 50, temperature: 0, seed: [0], ignoreEos: true, timeoutMs: 0.0001 });
     expect(t.stopReason).toBe('timeout');
     expect(t.tokenIds.length).toBeLessThan(50);

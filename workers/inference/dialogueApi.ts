@@ -65,7 +65,7 @@ export const dialogueApi: DialogueApi = {
       runDialogue({
         model,
         config,
-        items: [{ id: req.requestId, question: req.question, context: req.context ?? '', answer: req.gold && req.gold.length ? [...req.gold] : '' }],
+        items: [{ id: req.itemId ?? `q:${req.context ? `${req.context}\n` : ''}${req.question}`, question: req.question, context: req.context ?? '', answer: req.gold && req.gold.length ? [...req.gold] : '' }],
         sink,
         labeller,
         rs: req.withRs ? createRsFunction(model) : null,

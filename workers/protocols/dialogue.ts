@@ -6,6 +6,11 @@ export type TurnScoreKey = 'entropy_mean' | 'nll_mean' | 'rs';
 
 export interface DialogueRequest {
   readonly requestId: string;
+  /**
+   * The item's id, which keys its random draws (run seed, item id, turn): the same question, settings and seed give
+   * the same dialogue. Default: derived from the question and context.
+   */
+  readonly itemId?: string;
   readonly question: string;
   readonly context?: string;
   /** Gold answers, for labelling turn 0 (normalised match / F1); none: no label. */

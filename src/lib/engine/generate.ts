@@ -32,6 +32,23 @@ export interface LoopContext {
   readonly cache: CacheSlot;
 }
 
+/**
+ * Lets the thread's event loop run (one macrotask turn). On WASM a decoding step can complete without the worker
+ * ever returning to its event loop, so a cancel message would only be read after the whole generation; a
+ * MessageChannel round trip costs microseconds (setTimeout would be clamped to 4 ms).
+ */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((r) => setTimeout(r, 0));
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
 function commonPrefix(a: readonly number[], b: readonly number[]): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
@@ -177,6 +194,7 @@ export async function runGeneration(ctx: LoopContext, promptIds: readonly number
       next.push(token);
     }
     if (rows.every((r) => r.done)) break;
+    if (options.signal) await yieldToEventLoop(); // read a pending cancel before the next step
     if (options.signal?.aborted) {
       for (const r of rows) r.done ??= 'cancelled';
       break;
