@@ -8,10 +8,11 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { useOrt, type Ort } from '../src/lib/engine/ort';
 import { dialogueApi } from './inference/dialogueApi';
 import { engineApi } from './inference/engineApi';
+import { experimentApi } from './inference/experimentApi';
 import type { InferenceApi } from './protocol';
 
 useOrt(ort as unknown as Ort); // the /webgpu entry has the same API as the package's main entry
 
-const api: InferenceApi = { ...engineApi, ...dialogueApi };
+const api: InferenceApi = { ...engineApi, ...dialogueApi, ...experimentApi };
 
 Comlink.expose(api);
