@@ -42,6 +42,7 @@ function toPageError(e: unknown): PageError {
 }
 
 const POLL_MS = 1000;
+const BUMP_MS = 1000;
 
 export class ExperimentState {
   store = $state.raw<IdbRunStore | null>(null);
@@ -67,6 +68,8 @@ export class ExperimentState {
   #channel: BroadcastChannel | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #lastBroadcast = 0;
+  #lastBump = 0;
+  #bumpTimer: ReturnType<typeof setTimeout> | null = null;
   #ready: Promise<void> | null = null;
 
   constructor(readonly engine: EngineState) {}
@@ -100,7 +103,22 @@ export class ExperimentState {
   async refresh(): Promise<void> {
     if (!this.store) return;
     this.runs = await this.store.listRuns();
-    this.revision++;
+    this.#bump();
+  }
+
+  /** Views reload their items on a revision: at most once a second while turns land, and once after the last. */
+  #bump(): void {
+    const wait = BUMP_MS - (performance.now() - this.#lastBump);
+    if (wait <= 0) {
+      this.#lastBump = performance.now();
+      this.revision++;
+    } else if (!this.#bumpTimer) {
+      this.#bumpTimer = setTimeout(() => {
+        this.#bumpTimer = null;
+        this.#lastBump = performance.now();
+        this.revision++;
+      }, wait);
+    }
   }
 
   #post(message: TabMessage): void {
@@ -197,6 +215,7 @@ export class ExperimentState {
     const turns = (run.config as { mode?: string; max_steps?: number }).mode === 'probe_data' ? 0 : Number((run.config as { max_steps?: number }).max_steps ?? 0) + 1;
     const body = async () => {
       this.ownRunId = run.id;
+      this.engine.busy = true;
       this.progress = emptyProgress(run.id, total, turns);
       this.#post({ type: 'started', runId: run.id });
       const requestId = newRequestId('exp');
@@ -209,8 +228,7 @@ export class ExperimentState {
           this.#lastBroadcast = now;
           this.#post({ type: 'progress', progress: this.progress });
         }
-        if (e.type === 'progress' && (e.event.type === 'turn' || e.event.type === 'item-done')) this.revision++;
-        if (e.type === 'probe-item') this.revision++;
+        if ((e.type === 'progress' && e.event.type === 'turn') || e.type === 'probe-item') this.#bump();
       };
       let outcome: ExperimentOutcome;
       try {
@@ -221,6 +239,7 @@ export class ExperimentState {
       } finally {
         this.#requestId = null;
         this.ownRunId = null;
+        this.engine.busy = false;
       }
       this.outcome = { runId: run.id, ...outcome };
       this.progress = null;
@@ -284,6 +303,7 @@ export class ExperimentState {
       this.error = toPageError(e);
     }
     this.revision++;
+    this.#lastBump = performance.now();
   }
 
   /** Bytes each run takes in the store (hidden states exactly, records as JSON text), for "what to delete". */
