@@ -9,10 +9,11 @@ import { useOrt, type Ort } from '../src/lib/engine/ort';
 import { dialogueApi } from './inference/dialogueApi';
 import { engineApi } from './inference/engineApi';
 import { fallbacksApi } from './inference/fallbacksApi';
+import { experimentApi } from './inference/experimentApi';
 import type { InferenceApi } from './protocol';
 
 useOrt(ort as unknown as Ort); // the /webgpu entry has the same API as the package's main entry
 
-const api: InferenceApi = { ...engineApi, ...dialogueApi, ...fallbacksApi };
+const api: InferenceApi = { ...engineApi, ...dialogueApi, ...fallbacksApi, ...experimentApi };
 
 Comlink.expose(api);

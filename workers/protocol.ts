@@ -7,6 +7,7 @@ import type { GpuFacts } from '../src/lib/engine/backend';
 import type { VerifyReport } from '../src/lib/engine/verify';
 import type { DialogueApi } from './protocols/dialogue';
 import type { FallbacksApi } from './protocols/fallbacks';
+import type { ExperimentApi } from './protocols/experiment';
 import type { GenerateOptions, GenerationResult, LoadProgress, ModelDtype, ModelInfo, TokenEvent } from '../src/lib/engine/types';
 
 export interface Capabilities {
@@ -60,4 +61,4 @@ export interface EngineApi {
 }
 
 /** Everything the inference worker offers: each feature's API is declared in `protocols/` and composed here. */
-export type InferenceApi = EngineApi & DialogueApi & FallbacksApi;
+export type InferenceApi = EngineApi & DialogueApi & FallbacksApi & ExperimentApi;
