@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeF16 } from '../../src/lib/core/float16';
 import { hallucinationLabel } from '../../src/lib/core/itemResult';
 import { auroc } from '../../src/lib/core/metrics/auroc';
+import { bootstrapCi } from '../../src/lib/core/metrics/bootstrapCi';
 import { evaluateAggregations } from '../../src/lib/core/metrics/evaluateAggregations';
 import { youdenThreshold } from '../../src/lib/core/metrics/youdenThreshold';
 import { spikeScore } from '../../src/lib/core/trajectory/spikeScore';
@@ -218,7 +219,10 @@ describe('crossDomainRuns', () => {
     expect(r.result.matrix[0][0]).toBeNaN();
     expect(r.result.average).toBe((auroc(b.s, b.y) + auroc(a.s, a.y)) / 2);
     const c = r.result.cells[0];
-    expect(c.lo! <= c.value && c.value <= c.hi!).toBe(true);
+    const ci = bootstrapCi({ spikescore: b.s }, b.y, { metric: 'auroc', nResamples: 50, seed: 1 }).intervals.spikescore;
+    expect([c.lo, c.hi]).toEqual([ci.lo, ci.hi]);
+    // With two domains the pool of the others is the other run: the same items, the same interval.
+    expect([r.result.pooled[0].lo, r.result.pooled[0].hi]).toEqual([ci.lo, ci.hi]);
     store.close();
   });
 

@@ -86,8 +86,10 @@ export async function crossDomainRuns(store: IdbRunStore, request: Omit<CrossDom
     evaluate: (probe, target) => (probe ? scoreWithProbe(store, probe, target.data, signal) : scoreStored(store, target.data, (detector as { scoreKey: string }).scoreKey)),
     // An empty target (no item with 3 scored turns) has no AUROC: NaN, as for one class.
     metric: (scores, labels) => (scores.length === 0 ? NaN : auroc(scores, labels)),
-    interval: (scores, labels, cell) => {
-      const ci = bootstrapCi({ spikescore: scores }, labels, { metric: 'auroc', nResamples, seed: `${seed}/${cell.source}/${cell.target}` });
+    // One seed for every cell: a resample depends only on (seed, b, the labels), so cells holding the same items
+    // (with two domains, a cell and its pool) get the same interval.
+    interval: (scores, labels) => {
+      const ci = bootstrapCi({ spikescore: scores }, labels, { metric: 'auroc', nResamples, seed });
       return [ci.intervals.spikescore.lo, ci.intervals.spikescore.hi];
     },
     onSource: (source, i) => {
