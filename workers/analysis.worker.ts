@@ -6,12 +6,12 @@
  */
 import * as Comlink from 'comlink';
 import type { AnalysisApi } from './protocols/analysis';
-import { exportBundle, importBundle } from './analysis/bundles';
 import { cancel, cancellable, openStore } from './analysis/context';
 import { crossDomainRuns } from './analysis/crossDomain';
 import { evaluateRuns } from './analysis/evaluate';
 import { applyProbeToRun, importProbe, listProbes, probeBytes, saveProbe, trainProbeOnRuns } from './analysis/probes';
 import { runOverview } from './analysis/runData';
+import { exportRunBundle, importRunBundle } from '../src/lib/store/idb/bundle';
 import { encodeProbeFile } from '../src/lib/store/probeFile';
 
 const api: AnalysisApi = {
@@ -53,11 +53,12 @@ const api: AnalysisApi = {
     return cancellable(request.requestId, async (signal) => ({ requestId: request.requestId, ...(await applyProbeToRun(await openStore(), request, onProgress, signal)) }));
   },
   async exportBundle(runId) {
-    const bytes = await exportBundle(await openStore(), runId);
+    const bytes = await exportRunBundle(await openStore(), runId);
     return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
   },
   async importBundle(bytes, name) {
-    return importBundle(await openStore(), bytes, name);
+    const store = await openStore();
+    return runOverview(store, await importRunBundle(store, bytes, name));
   },
   cancel(requestId) {
     cancel(requestId);

@@ -29,7 +29,6 @@ test('a SEP probe trains with a live loss curve, is saved, exported, re-imported
   await expect(page.getByTestId('probe-kind')).toHaveText('sep');
   await expect(page.getByTestId('probe-header')).toContainText('[1, 3)');
   await expect(page.getByTestId('probe-validation')).toContainText('log_loss');
-  await screenshots(page, 'probes');
 
   await page.getByTestId('probe-name').fill('sep-b');
   await page.getByTestId('save-probe').click();
@@ -52,6 +51,7 @@ test('a SEP probe trains with a live loss curve, is saved, exported, re-imported
   await page.getByTestId('apply-run-sep-b.safetensors').selectOption('run-a');
   await page.getByTestId('apply-sep-b.safetensors').click();
   await expect(page.getByTestId('apply-result')).toContainText(`written to ${RUN_A.items.reduce((s, i) => s + i.reasoning_chain.length, 0)} turn(s) of 40 item(s)`);
+  await screenshots(page, 'probes');
 
   // Evaluate run A on probe_pred: the numbers Node gets applying the exported file to the same hidden states.
   await page.getByTestId('apply-result').getByRole('link', { name: 'Evaluate it' }).click();

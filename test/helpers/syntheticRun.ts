@@ -9,7 +9,7 @@
  * hidden states, as a run bundle (what the page opens), or written to an `IdbRunStore` through its sink.
  */
 import { decodeF16, encodeF16 } from '../../src/lib/core/float16';
-import type { ItemResult, TurnRecord } from '../../src/lib/core/itemResult';
+import { safeId, type ItemResult, type TurnRecord } from '../../src/lib/core/itemResult';
 import type { TokenPosition } from '../../src/lib/core/probes/tokenPosition';
 import { keyedRandom } from '../../src/lib/core/random';
 import type { TurnHidden } from '../../src/lib/core/runner/types';
@@ -150,7 +150,7 @@ export function syntheticRun(o: SyntheticRunOptions): SyntheticRun {
 export function syntheticBundle(run: SyntheticRun): Uint8Array {
   const hidden = new Map<string, Uint8Array>();
   for (const [id, turns] of run.hidden) {
-    hidden.set(id.replace(/[:/]/g, '_'), encodeHiddenStates({ modelId: run.modelId, layers: run.layers, hiddenSize: run.hiddenSize, turns }));
+    hidden.set(safeId(id), encodeHiddenStates({ modelId: run.modelId, layers: run.layers, hiddenSize: run.hiddenSize, turns }));
   }
   return encodeBundle({
     run_id: run.runId,

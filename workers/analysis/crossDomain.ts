@@ -14,12 +14,12 @@ import type { Probe } from '../../src/lib/core/probes/probe';
 import { hallucinationLabel } from '../../src/lib/core/itemResult';
 import { InputError } from '../../src/lib/core/issues';
 import { spikeScore } from '../../src/lib/core/trajectory/spikeScore';
-import { checkProbeFits, probeTurnScore, resolveProbeSelection } from '../../src/lib/store/applyProbe';
+import { checkProbeFits, resolveProbeSelection } from '../../src/lib/store/applyProbe';
 import type { IdbRunStore } from '../../src/lib/store/idb/runStore';
 import type { CrossDomainEvent, CrossDomainRequest, CrossDomainResponse } from '../protocols/analysis';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED } from './evaluate';
 import { trainProbeOnRuns } from './probes';
-import { collectTrajectories, hiddenFileOf, requireRun } from './runData';
+import { collectTrajectories, hiddenFileOf, probeTurnScores, requireRun } from './runData';
 
 /** SpikeScores of the labelled items of a run whose trajectory has 3 or more scores, under a trained probe. */
 async function scoreWithProbe(store: IdbRunStore, probe: Probe, runId: string, signal?: AbortSignal): Promise<Scored> {
@@ -39,11 +39,7 @@ async function scoreWithProbe(store: IdbRunStore, probe: Probe, runId: string, s
       checkProbeFits(probe, selection, file, 'the source probe');
       checked = true;
     }
-    const trajectory: number[] = [];
-    for (const turn of item.reasoning_chain) {
-      const s = probeTurnScore(probe, selection, file, turn.step, 'the source probe');
-      if (s !== null) trajectory.push(s);
-    }
+    const trajectory = probeTurnScores(probe, selection, file, item.reasoning_chain, 'the source probe').filter((s): s is number => s !== null);
     const spike = spikeScore(trajectory);
     if (spike === null) continue;
     scores.push(spike.value);

@@ -8,12 +8,12 @@ import { probeSettings, sepMlpDropout, type MlpSettings } from '../../src/lib/co
 import type { Probe } from '../../src/lib/core/probes/probe';
 import { trainProbe } from '../../src/lib/core/probes/trainProbe';
 import { throwIfAborted, yieldToEventLoop } from '../../src/lib/core/probes/yieldToEventLoop';
-import { checkProbeFits, probeTurnScore, resolveProbeSelection } from '../../src/lib/store/applyProbe';
+import { checkProbeFits, resolveProbeSelection } from '../../src/lib/store/applyProbe';
 import { writeAtomically, type IdbRunStore } from '../../src/lib/store/idb/runStore';
 import type { ProbeRow } from '../../src/lib/store/idb/schema';
 import { encodeProbeFile, loadProbe } from '../../src/lib/store/probeFile';
 import type { ApplyProbeRequest, ApplyProbeResponse, ProbeImportRequest, ProbeTrainEvent, ProbeTrainRequest, StoredProbe } from '../protocols/analysis';
-import { hiddenFileOf, requireRun, trainingRows } from './runData';
+import { hiddenFileOf, probeTurnScores, requireRun, trainingRows } from './runData';
 
 /** Preset values replaced by the request's overrides; a new depth gets the preset's dropout pattern. */
 function mlpOverrides(request: Pick<ProbeTrainRequest, 'kind' | 'overrides'>): Partial<Omit<MlpSettings, 'model'>> | undefined {
@@ -147,19 +147,19 @@ export async function applyProbeToRun(store: IdbRunStore, request: Omit<ApplyPro
     const hidden = await store.getHidden(run.id, item.id);
     if (hidden.size === 0) {
       itemsSkipped++;
+      onProgress?.(i + 1, items.length);
       continue;
     }
-    const file = hiddenFileOf(hidden, (await store.hiddenModelId(run.id, item.id)) ?? runModel, `run "${run.id}" item "${item.id}"`);
+    const file = hiddenFileOf(hidden, runModel, `run "${run.id}" item "${item.id}"`);
     if (!checked) {
       checkProbeFits(probe, selection, file, row.name);
       checked = true;
     }
-    const turns = item.reasoning_chain.map((turn) => {
-      const score = probeTurnScore(probe, selection, file, turn.step, row.name);
-      if (score === null) turnsNull++;
-      else turnsScored++;
-      return { ...turn, metrics: { ...turn.metrics, probe_pred: score } };
-    });
+    const scores = probeTurnScores(probe, selection, file, item.reasoning_chain, row.name);
+    const turns = item.reasoning_chain.map((turn, k) => ({ ...turn, metrics: { ...turn.metrics, probe_pred: scores[k] } }));
+    const nulls = scores.filter((s) => s === null).length;
+    turnsNull += nulls;
+    turnsScored += scores.length - nulls;
     await writeAtomically(store.db.transaction('turns', 'readwrite'), (tx, track) => {
       for (const turn of turns) track(tx.store.put({ run_id: run.id, item_id: item.id, step: turn.step, turn }));
     });

@@ -7,14 +7,15 @@
  */
 import { decodeF16 } from '../../src/lib/core/float16';
 import { InputError } from '../../src/lib/core/issues';
-import { hallucinationLabel, turnScore, type ItemResult } from '../../src/lib/core/itemResult';
+import { hallucinationLabel, turnScore, type ItemResult, type TurnRecord } from '../../src/lib/core/itemResult';
 import type { LabelledTrajectory } from '../../src/lib/core/metrics/evaluateAggregations';
-import type { ProbeKind } from '../../src/lib/core/probes/probe';
+import type { Probe, ProbeKind } from '../../src/lib/core/probes/probe';
 import { TOKEN_POSITIONS, type TokenPosition } from '../../src/lib/core/probes/tokenPosition';
 import type { TurnHidden } from '../../src/lib/core/runner/types';
 import { bestSplit } from '../../src/lib/core/semantic/bestSplit';
 import { binarise } from '../../src/lib/core/semantic/binarise';
 import { itemTrajectory } from '../../src/lib/core/trajectory/itemTrajectory';
+import { probeTurnScore, type ProbeSelection } from '../../src/lib/store/applyProbe';
 import { rowsOfRange } from '../../src/lib/store/hiddenStates';
 import type { IdbRunStore } from '../../src/lib/store/idb/runStore';
 import type { RunRecord } from '../../src/lib/store/idb/schema';
@@ -142,6 +143,14 @@ export function hiddenFileOf(turns: ReadonlyMap<number, TurnHidden>, modelId: st
       return turns.get(turn)?.positions[position] ?? null;
     }
   };
+}
+
+/**
+ * A probe's score for each turn of `chain` from the item's hidden states (`hiddenFileOf`), null for a turn without
+ * the probe's position. The first call for a run should be preceded by `checkProbeFits`, which names both sizes.
+ */
+export function probeTurnScores(probe: Probe, selection: ProbeSelection, file: ReturnType<typeof hiddenFileOf>, chain: readonly TurnRecord[], probeWhere: string): (number | null)[] {
+  return chain.map((turn) => probeTurnScore(probe, selection, file, turn.step, probeWhere));
 }
 
 export interface TrainingRows {
