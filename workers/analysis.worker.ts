@@ -5,7 +5,7 @@
  * `protocols/analysis.ts`; the maths lives in `src/lib/core`, the wiring in `analysis/`.
  */
 import * as Comlink from 'comlink';
-import type { AnalysisApi } from './protocols/analysis';
+import type { AnalysisApi, ProbeTrainData } from './protocols/analysis';
 import { cancel, cancellable, openStore } from './analysis/context';
 import { crossDomainRuns } from './analysis/crossDomain';
 import { evaluateRuns } from './analysis/evaluate';
@@ -25,9 +25,19 @@ const api: AnalysisApi = {
   },
   async trainProbe(request, onEvent) {
     return cancellable(request.requestId, async (signal) => {
-      const probe = await trainProbeOnRuns(await openStore(), request, onEvent, signal);
+      const seen: { data: ProbeTrainData | null } = { data: null };
+      const probe = await trainProbeOnRuns(
+        await openStore(),
+        request,
+        (e) => {
+          if (e.type === 'data') seen.data = e;
+          void onEvent?.(e);
+        },
+        signal
+      );
+      if (!seen.data) throw new Error('trainProbeOnRuns finished without describing its data');
       const bytes = encodeProbeFile(probe);
-      return Comlink.transfer({ requestId: request.requestId, header: probe.header, bytes }, [bytes.buffer as ArrayBuffer]);
+      return Comlink.transfer({ requestId: request.requestId, data: seen.data, header: probe.header, bytes }, [bytes.buffer as ArrayBuffer]);
     });
   },
   async crossDomain(request, onEvent) {

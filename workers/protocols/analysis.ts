@@ -121,12 +121,26 @@ export interface ProbeTrainRequest {
   readonly overrides?: { readonly hidden?: readonly number[]; readonly maxEpochs?: number; readonly batchSize?: number; readonly lr?: number };
 }
 
-export type ProbeTrainEvent =
-  | { readonly type: 'data'; readonly n: number; readonly d: number; readonly positives: number; readonly skipped: Readonly<Record<string, number>>; readonly maxEpochs: number; readonly unit: 'epoch' | 'iteration' }
-  | { readonly type: 'epoch'; readonly epoch: number; readonly trainLoss: number; readonly valLoss: number };
+export interface ProbeTrainData {
+  readonly type: 'data';
+  readonly n: number;
+  readonly d: number;
+  readonly positives: number;
+  readonly skipped: Readonly<Record<string, number>>;
+  readonly maxEpochs: number;
+  readonly unit: 'epoch' | 'iteration';
+}
+
+/**
+ * Streamed while training. Events travel on their own channel, so the last ones may arrive after the answer:
+ * the answer carries the data summary and the whole loss curve (`header.training.loss_curve`), which win.
+ */
+export type ProbeTrainEvent = ProbeTrainData | { readonly type: 'epoch'; readonly epoch: number; readonly trainLoss: number; readonly valLoss: number };
 
 export interface ProbeTrainResponse {
   readonly requestId: string;
+  /** What was trained on (as the first event said). */
+  readonly data: ProbeTrainData;
   readonly header: ProbeHeader;
   /** The probe file (`.safetensors` with the header), ready to save or download. */
   readonly bytes: Uint8Array;
