@@ -107,7 +107,7 @@ export class TryState {
       }
     };
     try {
-      await this.engine.api.dialogue(
+      const item = await this.engine.api.dialogue(
         {
           requestId,
           question: q,
@@ -123,7 +123,11 @@ export class TryState {
         },
         Comlink.proxy(onEvent)
       );
-      if (this.#requestId === requestId) this.status = 'done';
+      if (this.#requestId !== requestId) return;
+      // The resolved item is authoritative: callback messages travel on their own port and may arrive later.
+      this.turns = item.reasoning_chain.map((r, k) => ({ turn: k, prompt: k === 0 ? q : r.followup_prompt, response: r.response, record: r }));
+      this.label = { label: item.nli_label, source: item.label_source ?? null };
+      this.status = 'done';
     } catch (e) {
       if (this.#requestId !== requestId) return;
       const err = e as Error;

@@ -32,8 +32,8 @@ test('a question runs to a trajectory with SpikeScore; without a threshold there
         open.onsuccess = () => {
           const tx = open.result.transaction('settings', 'readwrite');
           tx.objectStore('settings').put({
-            key: 'threshold:random-demo:entropy_mean',
-            value: { value: 0, rule: "Youden's J", runId: 'r1', runName: 'test run', modelId: 'random-demo', scoreKey: 'entropy_mean', auroc: 0.5, n: 10, date: '2026-11-24T00:00:00Z' }
+            key: 'verdict-thresholds',
+            value: [{ format_version: 1, value: 0, rule: "Youden's J", run: 'test run', runIds: ['r1'], model: 'random-demo', scoreKey: 'entropy_mean', date: '2026-11-24T00:00:00Z', tpr: 1, fpr: 0, j: 1, n: 10, optimistic: false }]
           });
           tx.oncomplete = () => resolve();
           tx.onerror = () => reject(tx.error);
@@ -43,7 +43,7 @@ test('a question runs to a trajectory with SpikeScore; without a threshold there
   );
   await page.getByTestId('ask').click();
   await expect(page.getByTestId('verdict')).toContainText('Flagged as hallucinated', { timeout: 60_000 });
-  await expect(page.getByTestId('threshold-source')).toContainText("Youden's J on test run, model random-demo, score entropy_mean");
+  await expect(page.getByTestId('threshold-source')).toContainText("SpikeScore ≥ 0.0000 (Youden's J on run test run, model random-demo, entropy_mean, 2026-11-24)");
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.screenshot({ path: `test-results/screenshots/try-${scheme}.png`, fullPage: true });
