@@ -24,8 +24,8 @@ import { abortError, type ItemError, type Labeller, type RunnerModel } from './t
 
 export const PROBE_DATA_FORMAT_VERSION = 1;
 
+/** What is known of one sample beside its text (`sample_details[i]` of `samples[i]`). */
 export interface ProbeDataSample {
-  readonly text: string;
   /** Σ log p of the sample's tokens (nats), for predictive-entropy baselines. */
   readonly log_likelihood: number;
   readonly num_tokens: number;
@@ -46,7 +46,9 @@ export interface ProbeDataRecord {
   readonly semantic_entropy: number | null;
   readonly se_reason: string | null;
   readonly semantic_ids: readonly number[] | null;
-  readonly samples: readonly ProbeDataSample[];
+  /** The N sampled answers, trimmed (the text the clustering saw). */
+  readonly samples: readonly string[];
+  readonly sample_details: readonly ProbeDataSample[];
   readonly most_likely_log_likelihood: number;
 }
 
@@ -63,6 +65,8 @@ export interface ProbeDataSink {
   has(id: string): Promise<boolean>;
   put(record: ProbeDataRecord, hidden: ProbeDataHidden): Promise<void>;
   saveError?(error: ItemError): Promise<void>;
+  /** Called once after the last question (not after a cancellation): a writer that assembles its files does it here. */
+  finish?(): Promise<void>;
 }
 
 /** Semantic entropy of N answers to one question (the core's clustering with an entailment judge, injected). */
@@ -155,7 +159,8 @@ export async function runProbeData(options: ProbeDataRunOptions): Promise<ProbeD
         semantic_entropy: se.se,
         se_reason: se.se === null ? (se.reason ?? 'unknown') : null,
         semantic_ids: se.ids ? [...se.ids] : null,
-        samples: samples.map((s, j) => ({ text: texts[j], log_likelihood: sum(s.logprobs), num_tokens: s.tokenIds.length, stop_reason: s.stopReason }))
+        samples: texts,
+        sample_details: samples.map((s) => ({ log_likelihood: sum(s.logprobs), num_tokens: s.tokenIds.length, stop_reason: s.stopReason }))
       };
       await sink.put(record, { layers: [...best.layers], hiddenSize: model.info.hiddenSize, last_tok_bef_gen_embedding: tbg, last_token_embedding: slt });
       completed++;
@@ -168,5 +173,6 @@ export async function runProbeData(options: ProbeDataRunOptions): Promise<ProbeD
       options.onProgress?.({ type: 'item-failed', index: i, total: n, itemId: item.id, error: err?.message ?? String(e) });
     }
   }
+  await sink.finish?.();
   return { items: n, completed, skipped, failed, labelFailures, seFailures };
 }
