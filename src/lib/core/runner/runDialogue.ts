@@ -68,10 +68,15 @@ export interface DialogueRunOptions {
   readonly now?: () => number;
 }
 
-/** Checks that the model can capture what the config asks for; the message names `capture.layers`. */
+/**
+ * Checks that the model can capture what the config asks for; the message names `capture.layers`. Returns the
+ * hidden-state indices to capture, or undefined for every capturable one (or none, when the model has none).
+ */
 export function checkCapture(config: RunConfig, model: RunnerModel): number[] | undefined {
   const wanted = captureLayerList(config.capture);
   if (!wanted) return undefined;
+  // A model that names hidden states unavailable (a chat API) is not asked for them at all.
+  if (model.info.unavailable && 'hidden_states' in model.info.unavailable) return undefined;
   const capturable = new Set(model.info.capturableLayers);
   const missing = wanted.filter((l) => !capturable.has(l));
   if (missing.length) {
