@@ -17,7 +17,7 @@ import { unwrap } from '../../src/lib/core/issues';
 import type { ChatMessage } from '../../src/lib/core/prompts/messages';
 import { runDialogue } from '../../src/lib/core/runner/runDialogue';
 import { runDialoguePool } from '../../src/lib/core/runner/runDialoguePool';
-import type { ProbeDataRecord } from '../../src/lib/core/runner/runProbeData';
+import { runProbeData, type ProbeDataRecord } from '../../src/lib/core/runner/runProbeData';
 import type { ItemPool, RunnerGenerateOptions, RunnerGeneration, RunnerModel } from '../../src/lib/core/runner/types';
 import { ProbeDataDirSink } from '../../src/lib/store/node/probeDataDir';
 import { decodeProbeDataTensors, parseProbeDataJsonl } from '../../src/lib/store/probeData';
@@ -128,6 +128,55 @@ describe('runner wiring', () => {
       expect(turn.tokens.entropies.every((e: unknown) => e === null)).toBe(true);
     }
     expect(item.reasoning_chain[2].full_input).toContain(item.reasoning_chain[1].response);
+  });
+
+  it('runDialogue empties a cached model\'s KV cache before each item and, for a partial item, regenerates its stored turns unsaved before the next one', async () => {
+    /** A double with a cache: records resets, and what each generate call was for. */
+    class CachedModel extends FakeModel {
+      readonly log: string[] = [];
+      async resetCache(): Promise<void> {
+        this.log.push('reset');
+      }
+      override async generate(ids: readonly number[], o: RunnerGenerateOptions): Promise<RunnerGeneration> {
+        this.log.push(`gen ${String(o.seed[1])} turn ${String(o.seed[2])}`);
+        return super.generate(ids, o);
+      }
+    }
+    const whole = mkdtempSync(join(tmpdir(), 'wire-cache-'));
+    const first = new CachedModel();
+    await runDialogue({ model: first, config: config(), items: items().slice(0, 2), sink: new RunDirSink(whole, 'test-double/echo'), now: clock });
+    expect(first.log).toEqual(['reset', 'gen w:1 turn 0', 'gen w:1 turn 1', 'gen w:1 turn 2', 'reset', 'gen w/2 turn 0', 'gen w/2 turn 1', 'gen w/2 turn 2']);
+
+    const dir = mkdtempSync(join(tmpdir(), 'wire-cache-'));
+    const controller = new AbortController();
+    const stopped = new CachedModel({ abortAt: { call: 6, controller } });
+    await expect(runDialogue({ model: stopped, config: config(), items: items().slice(0, 2), sink: new RunDirSink(dir, 'test-double/echo'), signal: controller.signal, now: clock })).rejects.toThrow('cancelled');
+    expect(JSON.parse(readFileSync(join(dir, 'w_2.json'), 'utf8')).reasoning_chain).toHaveLength(2);
+    const resumed = new CachedModel();
+    await runDialogue({ model: resumed, config: config(), items: items().slice(0, 2), sink: new RunDirSink(dir, 'test-double/echo'), now: clock });
+    // Item 1 is finished (no call); item 2's turns 0 and 1 are generated again (same prompts, same seeds), then turn 2.
+    expect(resumed.log).toEqual(['reset', 'gen w/2 turn 0', 'gen w/2 turn 1', 'gen w/2 turn 2']);
+    expect(resumed.fed.slice(0, 2).map((f) => f.text)).toEqual(first.fed.slice(3, 5).map((f) => f.text));
+    for (const f of filesOf(whole)) expect(readFileSync(join(dir, f)), f).toEqual(readFileSync(join(whole, f)));
+  });
+
+  it('runProbeData empties a cached model\'s KV cache before each question', async () => {
+    const log: string[] = [];
+    const model = Object.assign(new FakeModel(), { resetCache: async () => void log.push('reset') });
+    const generate = model.generate.bind(model);
+    const generateBatch = model.generateBatch.bind(model);
+    model.generate = async (ids, o) => (log.push(`one ${String(o.seed[1])}`), generate(ids, o));
+    model.generateBatch = async (ids, n, o) => (log.push(`batch ${String(o.seed[1])}`), generateBatch(ids, n, o));
+    const puts: string[] = [];
+    await runProbeData({
+      model,
+      config: config({ mode: 'probe_data', num_samples: 2, max_steps: undefined }),
+      items: items().slice(0, 2),
+      sink: { has: async () => false, put: async (r) => void puts.push(r.id) },
+      semanticEntropy: async () => ({ se: 0 })
+    });
+    expect(log).toEqual(['reset', 'one w:1', 'batch w:1', 'reset', 'one w/2', 'batch w/2']);
+    expect(puts).toEqual(['w:1', 'w/2']);
   });
 
   it('runDialoguePool writes the same files as runDialogue, whatever node and finishing order, and leaves nothing of a failed attempt', async () => {

@@ -285,6 +285,33 @@ export async function runItem(ctx: ItemContext, item: DatasetItem, result: ItemR
   const limit = Math.min(info.maxContext, config.model_max_tokens ?? Infinity);
   const chain = result.reasoning_chain;
 
+  const template = { addGenerationPrompt: true, enableThinking: config.enable_thinking };
+  const optionsFor = (k: number, promptLength: number) => ({
+    maxNewTokens: Math.min(config.max_new_tokens, limit - promptLength),
+    temperature: config.temperature,
+    topP: config.top_p,
+    seed: [config.seed, item.id, k, 0],
+    ...(noHidden ? {} : { capture: { positions: config.capture.positions, ...(layers ? { layers } : {}) } }),
+    signal,
+    timeoutMs: config.generation_timeout === null ? undefined : config.generation_timeout * 1000
+  });
+
+  // A model with its own KV cache starts every item from an empty one, so an item's numbers depend on the item
+  // alone (not on the item before it, nor on where a session started). A partial item's stored turns are then
+  // generated again, unsaved, with the same prompts and seeds: the cache is rebuilt by the same sequence of forward
+  // passes as in the session that stored them, and the next turn equals, bit for bit, an uninterrupted run's.
+  if (model.resetCache) {
+    await model.resetCache();
+    for (let k = 0; k < chain.length; k++) {
+      if (signal?.aborted) throw abortError();
+      const messages = k === 0 ? initial : dialogueMessages(initial, chain.slice(0, k), chain[k].followup_prompt);
+      const ids = codec.encode(codec.applyChatTemplate(messages, template), { addSpecialTokens: !info.hasChatTemplate });
+      if (ids.length >= limit) break;
+      const warm = await model.generate(ids, optionsFor(k, ids.length));
+      if (warm.stopReason === 'cancelled' || signal?.aborted) throw abortError();
+    }
+  }
+
   for (let k = chain.length; k < K; k++) {
     if (signal?.aborted) throw abortError();
     const started = now();
@@ -300,7 +327,6 @@ export async function runItem(ctx: ItemContext, item: DatasetItem, result: ItemR
       promptType = choice.promptType;
       messages = dialogueMessages(initial, chain, followup);
     }
-    const template = { addGenerationPrompt: true, enableThinking: config.enable_thinking };
     let fullInput = codec.applyChatTemplate(messages, template);
     // Chat templates write their own BOS; the plain fallback format gets the tokenizer's special tokens.
     let ids = codec.encode(fullInput, { addSpecialTokens: !info.hasChatTemplate });
@@ -313,16 +339,7 @@ export async function runItem(ctx: ItemContext, item: DatasetItem, result: ItemR
       t.truncatedItems++;
       return { turns: k, truncated: true };
     }
-    const generateOptions = {
-      maxNewTokens: Math.min(config.max_new_tokens, limit - ids.length),
-      temperature: config.temperature,
-      topP: config.top_p,
-      seed: [config.seed, item.id, k, 0],
-      ...(noHidden ? {} : { capture: { positions: config.capture.positions, ...(layers ? { layers } : {}) } }),
-      signal,
-      timeoutMs: config.generation_timeout === null ? undefined : config.generation_timeout * 1000,
-      onToken: options.onToken ? (e: RunnerTokenEvent) => options.onToken!(item.id, k, e) : undefined
-    };
+    const generateOptions = { ...optionsFor(k, ids.length), onToken: options.onToken ? (e: RunnerTokenEvent) => options.onToken!(item.id, k, e) : undefined };
     let gen: RunnerGeneration;
     if (model.generateChat) {
       const chat = await model.generateChat(messages, template, generateOptions);

@@ -112,6 +112,8 @@ export async function runProbeData(options: ProbeDataRunOptions): Promise<ProbeD
       continue;
     }
     try {
+      // From an empty cache: a question's numbers do not depend on the question before it (nor on a resume).
+      await model.resetCache?.();
       const prompt = probePrompt(item.question, item.context, { brief: config.brief_prompt, useContext: config.use_context });
       const ids = model.tokenizer.encode(prompt, { addSpecialTokens: true });
       const timeoutMs = config.generation_timeout === null ? undefined : config.generation_timeout * 1000;

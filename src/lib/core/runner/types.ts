@@ -85,6 +85,11 @@ export interface RunnerModel {
     template: { readonly addGenerationPrompt?: boolean; readonly enableThinking?: boolean },
     options: RunnerGenerateOptions
   ): Promise<RunnerGeneration & { readonly fullInput: string }>;
+  /**
+   * Optional: forgets the model's KV cache (local models). The runners call it before each item (and each
+   * probe-data question), so that an item's numbers do not depend on what ran before it.
+   */
+  resetCache?(): Promise<void>;
 }
 
 /**
