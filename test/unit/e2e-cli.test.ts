@@ -24,7 +24,8 @@ import { loadModelFromDir } from '../../src/lib/engine/node/engine';
 import type { GenerateOptions } from '../../src/lib/engine/types';
 import { decodeHiddenStates } from '../../src/lib/store/hiddenStates';
 import { loadProbe } from '../../src/lib/store/probeFile';
-import { fixtureFolder } from '../remote/fixture';
+import { fixtureBackend, fixtureFolder } from '../remote/fixture';
+import { startNodes } from '../remote/harness';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const GOLD = 'Qorvath-Blenkinsop-7731';
@@ -290,4 +291,59 @@ describe('the experiment end to end through the CLI, on the real engine', () => 
     }
   }, 180_000);
 
+});
+
+describe('spikescore run with remote_engines, on SGLang test nodes serving the fixture', () => {
+  it('spikescore run spreads the dialogues over the nodes, stores each item as it completes, last-layer hidden states only, and the results do not depend on the nodes', async () => {
+    const backend = await fixtureBackend(2);
+    const nodes = await startNodes(backend, ['ok', 'ok'], { token: 'node-secret' });
+    try {
+      const remoteConfig = (out: string, engines: number) => ({
+        ...dialogueConfig(out),
+        model_path: 'tiny-llama',
+        max_steps: 2,
+        remote_tokenizer: modelDir,
+        remote_engines: nodes.slice(0, engines).map((n, i) => ({ url: n.url, protocol: 'sglang', token_env: 'NODE_TOKEN', name: `gpu-${i}`, max_concurrency: 2 }))
+      });
+      writeFileSync(join(root, 'remote2.json'), JSON.stringify(remoteConfig('remote2', 2)));
+      writeFileSync(join(root, 'remote1.json'), JSON.stringify(remoteConfig('remote1', 1)));
+      const run = async (name: string) => {
+        let out = '';
+        let err = '';
+        const status = await runCli(['run', name], { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: root, env: { NODE_TOKEN: 'node-secret' } });
+        return { status, out, err };
+      };
+      const two = await run('remote2.json');
+      expect(two.status, two.err).toBe(0);
+      expect(two.err).toContain('remote: 2 engine(s) serving tiny-llama');
+      expect(two.out).toContain('done: 6 items × 3 turns (6 finished now, 0 of them continued, 0 already done, 0 failed); labels 6');
+      expect(nodes[0].served()).toBeGreaterThan(0);
+      expect(nodes[1].served()).toBeGreaterThan(0);
+      expect(nodes.every((n) => n.requests.every((r) => r.authorized))).toBe(true);
+      const one = await run('remote1.json');
+      expect(one.status, one.err).toBe(0);
+
+      for (let i = 0; i < 6; i++) {
+        const a = json(join(root, 'remote2', `dq_${i}.json`));
+        const b = json(join(root, 'remote1', `dq_${i}.json`));
+        expect(a).toMatchObject({ nli_label: DIALOGUE_ITEMS[i].label, run_status: 'complete', model: 'tiny-llama' });
+        expect(Object.keys(a.unavailable_scores).sort()).toEqual(['entropy', 'logit_lens']);
+        for (const turn of a.reasoning_chain) {
+          expect(turn.metrics.entropy_mean).toBeNull();
+          expect(turn.metrics.rs).toBeNull();
+          expect(turn.metrics.nll_mean).toBeGreaterThan(0);
+          expect(turn.full_input).not.toContain(GOLD);
+        }
+        // Same tokens and texts whichever node served a turn (the engine's numerics may differ in the last bits).
+        expect(a.reasoning_chain.map((t: { tokens: { ids: number[] } }) => t.tokens.ids)).toEqual(b.reasoning_chain.map((t: { tokens: { ids: number[] } }) => t.tokens.ids));
+        expect(a.reasoning_chain.map((t: { full_input: string }) => t.full_input)).toEqual(b.reasoning_chain.map((t: { full_input: string }) => t.full_input));
+        const py = pythonRead(join(root, 'remote2', `dq_${i}.safetensors`));
+        expect(py.metadata).toEqual({ format_version: '1', model_id: 'tiny-llama', layers: '[2]', hidden_size: '16' });
+        expect(Object.keys(py.tensors)).toHaveLength(3 * 3);
+      }
+      expect(readFileSync(join(root, 'remote2', 'manifest.json'), 'utf8')).not.toContain('node-secret');
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+    }
+  }, 180_000);
 });
