@@ -185,7 +185,8 @@ export function createRunCommand(deps: RunCommandDeps): Command {
     details: [
       'Output (output_dir): <safe_id>.json per item, <safe_id>.safetensors (hidden states), <safe_id>_error.json for a failed',
       'item, progress.json and manifest.json (config and provenance). probe_data mode writes probe_data.jsonl and',
-      'probe_data.safetensors. A non-empty output_dir needs --resume, and --resume needs the same result-deciding config.'
+      'probe_data.safetensors. A non-empty output_dir needs --resume, and --resume needs the same result-deciding config.',
+      'With remote_engines (and remote_tokenizer) the dialogues run on those engines, each item on one node (docs/remote.md).'
     ].join('\n'),
     run: (args, io) => runCommandImpl(args, io, deps)
   };

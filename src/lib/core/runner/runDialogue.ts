@@ -15,8 +15,11 @@
  *
  * Storage is resumable: the item is saved after every turn (one atomic step). A finished item is skipped; a partial
  * one continues at its next turn from the stored conversation. A storage failure (disk or quota full) stops the
- * run with that error, since no later item could be stored either; the turn in progress is not stored. Every draw is keyed by (run seed, item id, turn,
- * sample index), so a resumed run gives the same result as an uninterrupted one.
+ * run with that error, since no later item could be stored either; the turn in progress is not stored. Every draw
+ * is keyed by (run seed, item id, turn, sample index), and a model with a KV cache (`resetCache`) starts each item
+ * from an empty one and, for a partial item, first regenerates the stored turns (unsaved) to rebuild the cache by
+ * the same forward passes: a resumed run writes the same bytes as an uninterrupted one (timestamps aside), since
+ * a cache filled in other chunks differs in the last bits.
  *
  * Per-turn timeout: the turn is kept with `timed_out: true`, response "[Generation timed out]", null scores and no
  * hidden states, and the dialogue goes on (as the seed's `reasoning_hidden.py`). A context that cannot hold the
