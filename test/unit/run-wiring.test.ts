@@ -226,10 +226,9 @@ const record = (id: string, se: number | null): ProbeDataRecord => ({
   semantic_entropy: se,
   se_reason: null,
   semantic_ids: [0, 0],
-  samples: ['a', 'b'],
-  sample_details: [
-    { log_likelihood: -1, num_tokens: 1, stop_reason: 'length' },
-    { log_likelihood: -2, num_tokens: 1, stop_reason: 'length' }
+  samples: [
+    { text: 'a', log_likelihood: -1, num_tokens: 1, stop_reason: 'length' },
+    { text: 'b', log_likelihood: -2, num_tokens: 1, stop_reason: 'length' }
   ],
   most_likely_log_likelihood: -0.5
 });
@@ -247,6 +246,10 @@ describe('probe-data folder', () => {
     expect(readdirSync(dir).sort()).toEqual(['probe_data.jsonl', 'probe_data.safetensors']);
     const parsed = parseProbeDataJsonl(readFileSync(join(dir, 'probe_data.jsonl'), 'utf8'));
     expect(parsed.ok && parsed.value.map((r) => [r.id, r.semantic_entropy, r.samples])).toEqual([['a:1', 0, ['a', 'b']], ['b/2', 0.69, ['a', 'b']]]);
+    expect(parsed.ok && parsed.value[0].sample_details).toEqual([
+      { text: 'a', log_likelihood: -1, num_tokens: 1, stop_reason: 'length' },
+      { text: 'b', log_likelihood: -2, num_tokens: 1, stop_reason: 'length' }
+    ]);
     const st = decodeProbeDataTensors(readFileSync(join(dir, 'probe_data.safetensors')));
     expect(Array.from(st.tensor('b/2', 'last_tok_bef_gen_embedding')!)).toEqual([2, 3, 4, 5]);
     const py = JSON.parse(execFileSync('python3', ['test/tools/read_safetensors.py', join(dir, 'probe_data.safetensors')], { encoding: 'utf8' }));

@@ -24,8 +24,8 @@ import { abortError, type ItemError, type Labeller, type RunnerModel } from './t
 
 export const PROBE_DATA_FORMAT_VERSION = 1;
 
-/** What is known of one sample beside its text (`sample_details[i]` of `samples[i]`). */
 export interface ProbeDataSample {
+  readonly text: string;
   /** Σ log p of the sample's tokens (nats), for predictive-entropy baselines. */
   readonly log_likelihood: number;
   readonly num_tokens: number;
@@ -46,9 +46,11 @@ export interface ProbeDataRecord {
   readonly semantic_entropy: number | null;
   readonly se_reason: string | null;
   readonly semantic_ids: readonly number[] | null;
-  /** The N sampled answers, trimmed (the text the clustering saw). */
-  readonly samples: readonly string[];
-  readonly sample_details: readonly ProbeDataSample[];
+  /**
+   * The N samples. Writers store `samples` as their texts (what `probe_data.jsonl`'s readers take) and these
+   * objects as `sample_details`.
+   */
+  readonly samples: readonly ProbeDataSample[];
   readonly most_likely_log_likelihood: number;
 }
 
@@ -161,8 +163,7 @@ export async function runProbeData(options: ProbeDataRunOptions): Promise<ProbeD
         semantic_entropy: se.se,
         se_reason: se.se === null ? (se.reason ?? 'unknown') : null,
         semantic_ids: se.ids ? [...se.ids] : null,
-        samples: texts,
-        sample_details: samples.map((s) => ({ log_likelihood: sum(s.logprobs), num_tokens: s.tokenIds.length, stop_reason: s.stopReason }))
+        samples: samples.map((s, j) => ({ text: texts[j], log_likelihood: sum(s.logprobs), num_tokens: s.tokenIds.length, stop_reason: s.stopReason }))
       };
       await sink.put(record, { layers: [...best.layers], hiddenSize: model.info.hiddenSize, last_tok_bef_gen_embedding: tbg, last_token_embedding: slt });
       completed++;

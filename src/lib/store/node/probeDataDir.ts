@@ -1,7 +1,9 @@
 /**
  * The `probe_data` mode's output folder (design.md "Probe training data"), as the runner's `ProbeDataSink`:
  *
- *   <dir>/probe_data.jsonl            one line per question, appended as each one finishes
+ *   <dir>/probe_data.jsonl            one line per question, appended as each one finishes: the runner's record
+ *                                     with `samples` as their texts and the sample objects as `sample_details`
+ *                                     (the page's probe-data store keeps the same shape)
  *   <dir>/probe_data.safetensors      `{safe_id}.last_tok_bef_gen_embedding` and `{safe_id}.last_token_embedding`,
  *                                     `[n_stored_layers, hidden]` F16, in the order of the JSONL lines
  *   <dir>/.probe_parts/<safe_id>.safetensors   one question's two tensors, until the run's end assembles them
@@ -131,7 +133,7 @@ export class ProbeDataDirSink implements ProbeDataSink {
     await atomicWrite(this.partPath(record.id), part);
     this.parts.add(safeId(record.id));
     this.layout ??= layout;
-    const line = JSON.stringify(record);
+    const line = JSON.stringify({ ...record, samples: record.samples.map((x) => x.text), sample_details: record.samples });
     const handle = await fs.open(this.jsonlPath, 'a');
     try {
       await handle.appendFile(line + '\n');
