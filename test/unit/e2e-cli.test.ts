@@ -298,8 +298,11 @@ describe('spikescore run with remote_engines, on SGLang test nodes serving the f
     const backend = await fixtureBackend(2);
     const nodes = await startNodes(backend, ['ok', 'ok'], { token: 'node-secret' });
     try {
+      // Four items, two of each label: enough to spread over two nodes with two in flight each.
+      writeFileSync(join(root, 'remote.jsonl'), jsonl(DIALOGUE_ITEMS.slice(0, 4)));
       const remoteConfig = (out: string, engines: number) => ({
         ...dialogueConfig(out),
+        dataset_path: 'remote.jsonl',
         model_path: 'tiny-llama',
         max_steps: 2,
         remote_tokenizer: modelDir,
@@ -316,14 +319,14 @@ describe('spikescore run with remote_engines, on SGLang test nodes serving the f
       const two = await run('remote2.json');
       expect(two.status, two.err).toBe(0);
       expect(two.err).toContain('remote: 2 engine(s) serving tiny-llama');
-      expect(two.out).toContain('done: 6 items × 3 turns (6 finished now, 0 of them continued, 0 already done, 0 failed); labels 6');
+      expect(two.out).toContain('done: 4 items × 3 turns (4 finished now, 0 of them continued, 0 already done, 0 failed); labels 4');
       expect(nodes[0].served()).toBeGreaterThan(0);
       expect(nodes[1].served()).toBeGreaterThan(0);
       expect(nodes.every((n) => n.requests.every((r) => r.authorized))).toBe(true);
       const one = await run('remote1.json');
       expect(one.status, one.err).toBe(0);
 
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < 4; i++) {
         const a = json(join(root, 'remote2', `dq_${i}.json`));
         const b = json(join(root, 'remote1', `dq_${i}.json`));
         expect(a).toMatchObject({ nli_label: DIALOGUE_ITEMS[i].label, run_status: 'complete', model: 'tiny-llama' });
