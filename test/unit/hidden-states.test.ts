@@ -85,8 +85,33 @@ describe('hidden-state files', () => {
   it('encodeHiddenStates names bad inputs', () => {
     expect(() => encodeHiddenStates({ modelId: 'm', layers: [], hiddenSize: 2, turns: [] })).toThrow('layers must be a non-empty array of hidden-state indices, got []');
     expect(() => encodeHiddenStates({ modelId: 'm', layers: [1], hiddenSize: 2, turns: [{ last_token_embedding: new Float32Array(3) }] })).toThrow(
-      'turn 0 last_token_embedding must be a Float32Array of layers × hidden = 1 × 2 = 2 values, got 3'
+      'turn 0 last_token_embedding must be a Float32Array (or a Uint16Array of F16 bits) of layers × hidden = 1 × 2 = 2 values, got 3'
     );
     expect(() => encodeHiddenStates({ modelId: '', layers: [1], hiddenSize: 2, turns: [] })).toThrow('modelId must be a non-empty string, got ""');
+  });
+
+  it('encodeHiddenStates stores F16 bits as they are, and f16Bits and hiddenStatesTurns(file, "f16") give them back', () => {
+    const bits = encodeF16(turns[0]!.last_token_embedding);
+    const fromBits = encodeHiddenStates({ modelId: 'm', layers, hiddenSize: H, turns: [{ last_token_embedding: bits }] });
+    const fromFloats = encodeHiddenStates({ modelId: 'm', layers, hiddenSize: H, turns: [{ last_token_embedding: turns[0]!.last_token_embedding }] });
+    expect(fromBits).toEqual(fromFloats);
+    const file = decodeHiddenStates(fromBits, 'b.safetensors');
+    expect(file.f16Bits(0, 'last_token_embedding')).toEqual(bits);
+    expect(file.f16Bits(0, 'sec_last_token_embedding')).toBeNull();
+    expect(hiddenStatesTurns(file, 'f16').get(0)).toEqual({ last_token_embedding: bits });
+    expect(() => encodeHiddenStates({ modelId: 'm', layers: [1], hiddenSize: 2, turns: [{ last_token_embedding: new Uint16Array(3) }] })).toThrow(
+      'turn 0 last_token_embedding must be a Float32Array (or a Uint16Array of F16 bits) of layers × hidden = 1 × 2 = 2 values, got 3'
+    );
+  });
+
+  it('decodeHiddenStates reads files without hidden_size (written before it existed) and refuses a dtype that is not a float', () => {
+    const meta = { format_version: '1', model_id: 'm', layers: '[5]' };
+    const old = decodeHiddenStates(encodeSafetensors({ 'turn1.last_token_embedding': { dtype: 'F16', shape: [1, 2], data: encodeF16([0.5, -2]) } }, meta), 'old.safetensors');
+    expect(old.hiddenSize).toBe(2);
+    expect(old.turns).toEqual([1]);
+    expect(Array.from(old.tensor(1, 'last_token_embedding')!)).toEqual([0.5, -2]);
+    expect(() => decodeHiddenStates(encodeSafetensors({ 'turn0.last_token_embedding': { dtype: 'I32', shape: [1, 2], data: new Int32Array(2) } }, meta), 'i.safetensors')).toThrow(
+      'i.safetensors: tensor "turn0.last_token_embedding" is I32; hidden states are F16 (F32 and BF16 are read too)'
+    );
   });
 });

@@ -12,7 +12,7 @@ import { FOLLOWUPS } from '../../src/lib/core/prompts/followups';
 import { runDialogue, TIMED_OUT_RESPONSE } from '../../src/lib/core/runner/runDialogue';
 import { entropyMean, nllMean, wordCount } from '../../src/lib/core/runner/turnMetrics';
 import type { Labeller, ProgressEvent, RunSink, TurnHidden } from '../../src/lib/core/runner/types';
-import { decodeItemHidden } from '../../src/lib/store/itemHidden';
+import { decodeHiddenStates } from '../../src/lib/store/hiddenStates';
 import { RunDirSink } from '../../src/lib/store/node/runDir';
 import { FakeModel } from './runner-fakeModel';
 import { CAPTURE_POSITIONS } from '../../src/lib/core/config/runConfig';
@@ -310,16 +310,16 @@ describe('runDialogue with the CLI run directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-crash-'));
     const cfg = config({ max_steps: 2 });
     await runDialogue({ model: new FakeModel(), config: cfg, items: items().slice(2, 3), sink: new RunDirSink(dir, 'm'), now: fixedClock });
-    const full = decodeItemHidden(readFileSync(join(dir, 'q3.safetensors')), 'q3.safetensors');
-    expect([...full.turns.keys()]).toEqual([0, 1, 2]);
+    const full = decodeHiddenStates(readFileSync(join(dir, 'q3.safetensors')), 'q3.safetensors');
+    expect(full.turns).toEqual([0, 1, 2]);
     // Pretend the process died after writing turn 2's hidden states but before its JSON: keep 2 turns in the JSON.
     const item = parseItemResultText(readFileSync(join(dir, 'q3.json'), 'utf8'), 'q3.json');
     writeFileSync(join(dir, 'q3.json'), JSON.stringify({ ...item, run_status: 'partial', reasoning_chain: item.reasoning_chain.slice(0, 2) }));
     // Resume with turn 2 timing out (no hidden states): the stale turn-2 tensors must go.
     const model = new FakeModel({ timeoutWhen: () => true });
     await runDialogue({ model, config: cfg, items: items().slice(2, 3), sink: new RunDirSink(dir, 'm'), now: fixedClock });
-    const after = decodeItemHidden(readFileSync(join(dir, 'q3.safetensors')), 'q3.safetensors');
-    expect([...after.turns.keys()]).toEqual([0, 1]);
+    const after = decodeHiddenStates(readFileSync(join(dir, 'q3.safetensors')), 'q3.safetensors');
+    expect(after.turns).toEqual([0, 1]);
     expect(model.calls).toBe(1);
   });
 
@@ -327,11 +327,11 @@ describe('runDialogue with the CLI run directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-py-'));
     await runDialogue({ model: new FakeModel(), config: config({ max_steps: 1, capture: { positions: ['last_token_embedding', 'last_tok_bef_gen_embedding'], layers: [0, 2] } }), items: items().slice(0, 1), sink: new RunDirSink(dir, 'test-double/echo'), now: fixedClock });
     const py = JSON.parse(execFileSync('python3', ['test/tools/read_safetensors.py', join(dir, 'q_1.safetensors')], { encoding: 'utf8' }));
-    expect(py.metadata).toEqual({ format_version: '1', model_id: 'test-double/echo', layers: '[0,1]' });
+    expect(py.metadata).toEqual({ format_version: '1', model_id: 'test-double/echo', layers: '[0,1]', hidden_size: '6' });
     expect(Object.keys(py.tensors)).toEqual(['turn0.last_token_embedding', 'turn0.last_tok_bef_gen_embedding', 'turn1.last_token_embedding', 'turn1.last_tok_bef_gen_embedding']);
     expect(py.tensors['turn1.last_token_embedding'].dtype).toBe('F16');
     expect(py.tensors['turn1.last_token_embedding'].shape).toEqual([2, 6]);
-    const ours = decodeItemHidden(readFileSync(join(dir, 'q_1.safetensors')), 'q_1.safetensors');
-    expect(Array.from(decodeF16(ours.turns.get(1)!.positions.last_token_embedding!))).toEqual(py.tensors['turn1.last_token_embedding'].values);
+    const ours = decodeHiddenStates(readFileSync(join(dir, 'q_1.safetensors')), 'q_1.safetensors');
+    expect(Array.from(ours.tensor(1, 'last_token_embedding')!)).toEqual(py.tensors['turn1.last_token_embedding'].values);
   });
 });

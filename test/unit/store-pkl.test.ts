@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeF16 } from '../../src/lib/core/float16';
-import { decodeItemHidden } from '../../src/lib/store/itemHidden';
+import { decodeHiddenStates } from '../../src/lib/store/hiddenStates';
 
 /** Writes a seed-style pickle {step: {position: array[n_layers + 1, H]}} with numpy arrays (no torch needed). */
 function seedPickle(dir: string): string {
@@ -30,13 +29,13 @@ describe('scripts/pkl_to_safetensors.py', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('warning: turn1.last_token_embedding has 1 layers, not 5: skipped');
     const out = join(dir, 'coqa_7_1.safetensors');
-    const ours = decodeItemHidden(readFileSync(out), 'coqa_7_1.safetensors');
+    const ours = decodeHiddenStates(readFileSync(out), 'coqa_7_1.safetensors');
     expect(ours.modelId).toBe('meta-llama/Llama-3.2-3B-Instruct');
     expect(ours.layers).toEqual([1, 2, 3]);
-    expect([...ours.turns.keys()]).toEqual([0, 1]);
-    expect(Object.keys(ours.turns.get(1)!.positions)).toEqual(['sec_last_token_embedding', 'last_tok_bef_gen_embedding']);
+    expect(ours.turns).toEqual([0, 1]);
+    expect(ours.tensor(1, 'last_token_embedding')).toBeNull();
     // Row l of t(step, p) is (4 l + j) / 8 + step + p / 4; layers 1..3 kept. turn1.sec_last: step 1, p 1.
-    const v = Array.from(decodeF16(ours.turns.get(1)!.positions.sec_last_token_embedding!));
+    const v = Array.from(ours.tensor(1, 'sec_last_token_embedding')!);
     expect(v).toEqual([1, 2, 3].flatMap((l) => [0, 1, 2, 3].map((j) => (4 * l + j) / 8 + 1 + 0.25)));
     const py = JSON.parse(execFileSync('python3', ['test/tools/read_safetensors.py', out], { encoding: 'utf8' }));
     expect(py.metadata).toEqual({ format_version: '1', model_id: 'meta-llama/Llama-3.2-3B-Instruct', layers: '[1,2,3]', converted_from: 'seed-pkl (last index has the final norm applied)' });

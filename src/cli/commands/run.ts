@@ -4,7 +4,8 @@
  *
  * The model is loaded by ONE injected call (`deps.loadModel`), so the command's config, dataset and resume logic
  * runs in tests with a test double; labeller, RS, semantic entropy and the probe-data writer are injected the same
- * way. Exit 0 on success, 2 on bad input (config, dataset, output folder, model path; the message on stderr), 1 when
+ * way. With `remote_engines` the dialogue runs on a pool of remote engines instead (`deps.makeRemotePool`; each
+ * item's dialogue on one node, results stored as they come). Exit 0 on success, 2 on bad input (config, dataset, output folder, model path; the message on stderr), 1 when
  * every item failed, 130 when cancelled (finished turns are kept; `--resume` continues).
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -20,8 +21,9 @@ import { sampleItems } from '../../lib/core/datasets/sampleItems';
 import { InputError, prettifyIssues, type Issue } from '../../lib/core/issues';
 import type { Provenance } from '../../lib/core/itemResult';
 import { runDialogue } from '../../lib/core/runner/runDialogue';
+import { runDialoguePool } from '../../lib/core/runner/runDialoguePool';
 import { runProbeData, type ProbeDataSink, type SemanticEntropyFunction } from '../../lib/core/runner/runProbeData';
-import type { Labeller, ProgressEvent, RsFunction, RunnerModel } from '../../lib/core/runner/types';
+import type { ItemPool, Labeller, ProgressEvent, RsFunction, RunnerModel } from '../../lib/core/runner/types';
 import { APP_VERSION } from '../../lib/core/version';
 import { exists, readJsonFile } from '../../lib/store/node/files';
 import { readRunManifest, reservedIdProblem, RunDirSink, writeRunManifest, RUN_FORMAT_VERSION, type RunManifest } from '../../lib/store/node/runDir';
@@ -49,6 +51,11 @@ export interface RunCommandDeps {
   makeSemanticEntropy?(config: RunConfig, env: Readonly<Record<string, string | undefined>>): SemanticEntropyFunction | Promise<SemanticEntropyFunction>;
   /** probe_data: the writer of probe_data.jsonl and probe_data.safetensors in `dir`. */
   makeProbeDataSink?(dir: string, model: LoadedModel): ProbeDataSink | Promise<ProbeDataSink>;
+  /**
+   * `remote_engines`: the pool of remote engines, and a model describing them (info and codec; never asked to
+   * generate). Node tokens are read from `env` by the names in `token_env`.
+   */
+  makeRemotePool?(config: RunConfig, env: Readonly<Record<string, string | undefined>>, where: string): Promise<{ pool: ItemPool; model: LoadedModel }>;
   /** Milliseconds since the epoch (timestamps, ETA). */
   now?(): number;
 }
@@ -112,6 +119,29 @@ export async function defaultMakeSemanticEntropy(config: RunConfig, env: Readonl
   };
 }
 
+/** The logit-lens RS per turn (`createRsFunction`), for models that hold their unembedding (local ones). */
+export async function defaultMakeRs(_config: RunConfig, model: LoadedModel): Promise<RsFunction | null> {
+  const m = model as LoadedModel & { unembedding?: () => Promise<{ matrix: Float32Array; vocab: number; hidden: number }> };
+  if (typeof m.unembedding !== 'function') return null;
+  const { createRsFunction } = await import('../../lib/engine/logitLens');
+  return createRsFunction({ info: model.info as Parameters<typeof createRsFunction>[0]['info'], unembedding: m.unembedding.bind(m) });
+}
+
+/** The probe-data folder writer (`probe_data.jsonl` + `probe_data.safetensors`). */
+export async function defaultMakeProbeDataSink(dir: string, model: LoadedModel): Promise<ProbeDataSink> {
+  const { ProbeDataDirSink } = await import('../../lib/store/node/probeDataDir');
+  return ProbeDataDirSink.open(dir, model.info.id);
+}
+
+/** The remote pool of `remote_engines` (`remoteRunSetup`, docs/remote.md). */
+export async function defaultMakeRemotePool(config: RunConfig, env: Readonly<Record<string, string | undefined>>, where: string): Promise<{ pool: ItemPool; model: LoadedModel }> {
+  const { remoteRunSetup } = await import('../../lib/engine/remote/node/poolFromConfig');
+  // The config keeps token_env null when absent; the pool's parser wants it left out.
+  const remote_engines = config.remote_engines.map(({ token_env, ...rest }) => ({ ...rest, ...(token_env ? { token_env } : {}) }));
+  const setup = await remoteRunSetup({ model_path: config.model_path ?? undefined, remote_engines, remote_tokenizer: config.remote_tokenizer ?? undefined }, env, {}, where);
+  return { pool: setup.pool, model: setup.describe };
+}
+
 function fmtDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
@@ -155,7 +185,8 @@ export function createRunCommand(deps: RunCommandDeps): Command {
     details: [
       'Output (output_dir): <safe_id>.json per item, <safe_id>.safetensors (hidden states), <safe_id>_error.json for a failed',
       'item, progress.json and manifest.json (config and provenance). probe_data mode writes probe_data.jsonl and',
-      'probe_data.safetensors. A non-empty output_dir needs --resume, and --resume needs the same result-deciding config.'
+      'probe_data.safetensors. A non-empty output_dir needs --resume, and --resume needs the same result-deciding config.',
+      'With remote_engines (and remote_tokenizer) the dialogues run on those engines, each item on one node (docs/remote.md).'
     ].join('\n'),
     run: (args, io) => runCommandImpl(args, io, deps)
   };
@@ -208,21 +239,37 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
     }
   }
 
-  // 4. Model.
-  // A folder that exists (also one written without "./", e.g. models/x) is local; otherwise a hub id.
-  const resolved = resolveModelRef(config.model_path, { where: args.positionals[0], localExists: (p) => existsSync(resolve(io.cwd, p)) });
-  if ('issue' in resolved) throw new InputError([resolved.issue]);
-  let ref: ModelRef = resolved.ref;
-  if (ref.kind === 'local') {
-    const path = resolve(io.cwd, ref.path);
-    if (!(await exists(path))) throw new InputError([{ code: 'not_found', path: ['model_path'], where: args.positionals[0], message: `${args.positionals[0]}: model_path ${JSON.stringify(config.model_path)} is not a folder (looked at ${path})` }]);
-    ref = { ...ref, path };
+  // 4. Model: a local or hub model, or the pool of remote engines.
+  const remoteRun = config.remote_engines.length > 0;
+  let model: LoadedModel;
+  let pool: ItemPool | null = null;
+  if (remoteRun) {
+    if (config.mode === 'probe_data') {
+      throw new InputError([{ code: 'unsupported', path: ['remote_engines'], where: args.positionals[0], message: `${args.positionals[0]}: mode "probe_data" runs on a local model; remote_engines serve the dialogue mode` }]);
+    }
+    if (!config.model_path) throw new InputError([{ code: 'missing_field', path: ['model_path'], where: args.positionals[0], message: `${args.positionals[0]}: model_path must name the model the remote engines serve` }]);
+    if (!deps.makeRemotePool) throw new Error('remote_engines need the remote pool, which this build does not wire');
+    io.stderr(`remote: ${config.remote_engines.length} engine(s) serving ${config.model_path} …\n`);
+    const remote = await deps.makeRemotePool(config, io.env, args.positionals[0]);
+    model = remote.model;
+    pool = remote.pool;
+  } else {
+    // A folder that exists (also one written without "./", e.g. models/x) is local; otherwise a hub id.
+    const resolved = resolveModelRef(config.model_path, { where: args.positionals[0], localExists: (p) => existsSync(resolve(io.cwd, p)) });
+    if ('issue' in resolved) throw new InputError([resolved.issue]);
+    let ref: ModelRef = resolved.ref;
+    if (ref.kind === 'local') {
+      const path = resolve(io.cwd, ref.path);
+      if (!(await exists(path))) throw new InputError([{ code: 'not_found', path: ['model_path'], where: args.positionals[0], message: `${args.positionals[0]}: model_path ${JSON.stringify(config.model_path)} is not a folder (looked at ${path})` }]);
+      ref = { ...ref, path };
+    }
+    io.stderr(`loading ${ref.kind === 'hub' && ref.requested !== ref.id ? `${ref.id} (the ONNX export of ${ref.requested})` : ref.id} …\n`);
+    model = await deps.loadModel({ ref, dtype: config.dtype, backend: args.options.backend as LoadRequest['backend'], threads, signal: io.signal, env: io.env, onProgress: (m) => io.stderr(`  ${m}\n`) });
   }
-  io.stderr(`loading ${ref.kind === 'hub' && ref.requested !== ref.id ? `${ref.id} (the ONNX export of ${ref.requested})` : ref.id} …\n`);
-  const model = await deps.loadModel({ ref, dtype: config.dtype, backend: args.options.backend as LoadRequest['backend'], threads, signal: io.signal, env: io.env, onProgress: (m) => io.stderr(`  ${m}\n`) });
   try {
     const info = model.info;
     io.stderr(`model ${info.id}: ${info.numLayers} layers, hidden ${info.hiddenSize}, ${info.backend}${info.threads ? ` (${info.threads} thread(s))` : ''}${info.hasChatTemplate ? '' : '; no chat template: plain "User: … Assistant:" prompts'}\n`);
+    for (const [score, reason] of Object.entries(info.unavailable ?? {})) io.stderr(`  unavailable: ${score} (${reason}); written as null\n`);
     const created = new Date(now()).toISOString();
     const provenance: Provenance = {
       model_id: info.id,
@@ -270,7 +317,7 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
     } else {
       const rs = (await deps.makeRs?.(config, model)) ?? null;
       const K = turnsPerItem(config);
-      const s = await runDialogue({
+      const dialogue = {
         model,
         config,
         items,
@@ -281,13 +328,14 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
         datasetKind: ds.value.kind,
         signal: io.signal,
         now,
-        onProgress: (e) => {
+        onProgress: (e: ProgressEvent) => {
           if (e.type === 'turn') {
             if (io.isTTY) io.stderr(`\r\x1b[2K${progressLine(e)}`);
             else if (e.turn === K - 1) io.stderr(progressLine(e) + '\n');
           } else if (e.type === 'item-failed') io.stderr(`${io.isTTY ? '\n' : ''}item ${e.index + 1}/${e.total} ${e.itemId} failed: ${e.error}\n`);
         }
-      });
+      };
+      const s = pool ? await runDialoguePool({ ...dialogue, pool }) : await runDialogue(dialogue);
       if (io.isTTY) io.stderr('\n');
       summary = { ...s };
       failed = s.failed;
@@ -306,7 +354,14 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
   }
 }
 
-/** What `spikescore run` uses: the engine's loader and the judges. The probe-data writer is not wired yet. */
-export const defaultRunDeps: RunCommandDeps = { loadModel: defaultLoadModel, makeLabeller: defaultMakeLabeller, makeSemanticEntropy: defaultMakeSemanticEntropy };
+/** What `spikescore run` uses: the engine's loader, the judges, the logit lens, the probe-data folder, the remote pool. */
+export const defaultRunDeps: RunCommandDeps = {
+  loadModel: defaultLoadModel,
+  makeLabeller: defaultMakeLabeller,
+  makeRs: defaultMakeRs,
+  makeSemanticEntropy: defaultMakeSemanticEntropy,
+  makeProbeDataSink: defaultMakeProbeDataSink,
+  makeRemotePool: defaultMakeRemotePool
+};
 
 export const runCommand: Command = createRunCommand(defaultRunDeps);

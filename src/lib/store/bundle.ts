@@ -15,7 +15,7 @@ import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { parseRunConfig } from '../core/config/runConfig';
 import { InputError, type Issue } from '../core/issues';
 import { parseItemResult, safeId, type ItemResult } from '../core/itemResult';
-import { decodeItemHidden } from './itemHidden';
+import { decodeHiddenStates } from './hiddenStates';
 import { decodeSafetensors } from './safetensors';
 
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -188,9 +188,9 @@ export function decodeBundle(bytes: Uint8Array, where = 'bundle.zip'): RunBundle
       continue;
     }
     try {
-      const h = decodeItemHidden(data, `${where}: ${name}`);
+      const h = decodeHiddenStates(data, `${where}: ${name}`);
       const n = turnsById.get(id)!;
-      const extra = [...h.turns.keys()].filter((k) => k >= n);
+      const extra = h.turns.filter((k) => k >= n);
       if (extra.length) bad(`${name} holds turn(s) ${extra.join(', ')} but the item has ${n} turn(s)`, 'mismatch');
     } catch (e) {
       if (e instanceof InputError) issues.push(...e.issues);

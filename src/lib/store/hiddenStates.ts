@@ -10,15 +10,24 @@
  * A layer range [a, b) is half-open over hidden-state indices (not over rows); asking for an index that was not
  * stored is an error naming the file. A newer `format_version` is refused; a file without one is not ours (the
  * seed kept pickles) and is refused with a hint.
+ *
+ * This is the one module for these files: the CLI's run directory and the bundles write them with
+ * `encodeHiddenStates` (values as float32, or as F16 bits kept as they are), and every reader (bundle import,
+ * `spikescore metrics`, probes) decodes them with `decodeHiddenStates`.
  */
 import { encodeF16 } from '../core/float16';
 import { InputError, type Issue } from '../core/issues';
 import { isTokenPosition, TOKEN_POSITIONS, type TokenPosition } from '../core/probes/tokenPosition';
-import { decodeSafetensors, encodeSafetensors, tensorToFloat32, type TensorIn, type TensorOut } from './safetensors';
+import { decodeSafetensors, encodeSafetensors, tensorF16Bits, tensorToFloat32, type TensorIn, type TensorOut } from './safetensors';
 
 export const HIDDEN_STATES_FORMAT_VERSION = 1;
 
-export type TurnHidden = Partial<Record<TokenPosition, Float32Array>>;
+/**
+ * One turn's hidden states per position, `[layers.length × hiddenSize]` layer-major: float32 values (encoded to F16),
+ * or a `Uint16Array` of F16 bit patterns, stored as they are (the runner and the page's store keep F16 bits, so a
+ * file is rewritten without a round trip).
+ */
+export type TurnHidden = Partial<Record<TokenPosition, Float32Array | Uint16Array>>;
 
 export interface HiddenStatesInput {
   readonly modelId: string;
@@ -41,6 +50,8 @@ export interface HiddenStatesFile {
   readonly turns: readonly number[];
   /** `[layers.length × hiddenSize]` float32 values, or null when that turn or position was not stored. */
   tensor(turn: number, position: TokenPosition): Float32Array | null;
+  /** The same values as F16 bit patterns (exact for an F16 file; F32 and BF16 files are rounded to F16). */
+  f16Bits(turn: number, position: TokenPosition): Uint16Array | null;
 }
 
 export function hiddenTensorName(turn: number, position: TokenPosition): string {
@@ -77,10 +88,13 @@ export function encodeHiddenStates(input: HiddenStatesInput): Uint8Array {
     for (const position of TOKEN_POSITIONS) {
       const v = hidden[position];
       if (!v) continue;
-      if (!(v instanceof Float32Array) || v.length !== size) {
-        throw new TypeError(`turn ${turn} ${position} must be a Float32Array of layers × hidden = ${input.layers.length} × ${H} = ${size} values, got ${v instanceof Float32Array ? v.length : typeof v}`);
+      const typed = v instanceof Float32Array || v instanceof Uint16Array;
+      if (!typed || v.length !== size) {
+        throw new TypeError(
+          `turn ${turn} ${position} must be a Float32Array (or a Uint16Array of F16 bits) of layers × hidden = ${input.layers.length} × ${H} = ${size} values, got ${typed ? v.length : typeof v}`
+        );
       }
-      tensors.set(hiddenTensorName(turn, position), { dtype: 'F16', shape: [input.layers.length, H], data: encodeF16(v) });
+      tensors.set(hiddenTensorName(turn, position), { dtype: 'F16', shape: [input.layers.length, H], data: v instanceof Uint16Array ? v : encodeF16(v) });
     }
   }
   return encodeSafetensors(tensors, {
@@ -174,6 +188,11 @@ export function decodeHiddenStates(bytes: Uint8Array, where = 'hidden states'): 
         cache.set(name, v);
       }
       return v;
+    },
+    f16Bits(turn: number, position: TokenPosition): Uint16Array | null {
+      const t = byKey.get(hiddenTensorName(turn, position));
+      if (!t) return null;
+      return t.dtype === 'F16' ? tensorF16Bits(t) : encodeF16(tensorToFloat32(t));
     }
   };
 }
@@ -213,15 +232,15 @@ export function sliceLayers(file: HiddenStatesFile, position: TokenPosition, tur
 
 /**
  * Every stored turn of `file` as encoder input, so that a runner can add a turn and write the file again:
- * `encodeHiddenStates({modelId, layers, hiddenSize, turns: hiddenStatesTurns(old).set(k, hidden)})`. F16 values
- * survive the float32 round trip exactly.
+ * `encodeHiddenStates({modelId, layers, hiddenSize, turns: hiddenStatesTurns(old).set(k, hidden)})`. As `float32`
+ * (default), F16 values survive the round trip exactly; as `f16`, the stored bits are handed over as they are.
  */
-export function hiddenStatesTurns(file: HiddenStatesFile): Map<number, TurnHidden> {
+export function hiddenStatesTurns(file: HiddenStatesFile, as: 'float32' | 'f16' = 'float32'): Map<number, TurnHidden> {
   const out = new Map<number, TurnHidden>();
   for (const turn of file.turns) {
     const hidden: TurnHidden = {};
     for (const position of TOKEN_POSITIONS) {
-      const t = file.tensor(turn, position);
+      const t = as === 'f16' ? file.f16Bits(turn, position) : file.tensor(turn, position);
       if (t) hidden[position] = t;
     }
     out.set(turn, hidden);

@@ -87,10 +87,20 @@ export interface NliConfig {
 export const ENTAILMENT_MODELS = ['nli', 'llm', 'match'] as const;
 export type EntailmentModel = (typeof ENTAILMENT_MODELS)[number];
 
+/** One remote engine (docs/remote.md): only url and protocol are required; the rest are kept when given. */
 export interface RemoteEngineConfig {
   readonly url: string;
   readonly protocol: (typeof REMOTE_PROTOCOLS)[number];
   readonly token_env: string | null;
+  /** The node's name in logs and results (default node-1, node-2, …). */
+  readonly name?: string;
+  /** Items in flight on the node (default 4). */
+  readonly max_concurrency?: number;
+  /** False for an SGLang node started without hidden states (default true). */
+  readonly hidden_states?: boolean;
+  /** The engine's --served-model-name (default model_path). */
+  readonly served_model?: string;
+  readonly request_timeout_ms?: number;
 }
 
 export interface RunConfig {
@@ -128,6 +138,8 @@ export interface RunConfig {
   /** A probe file applied per turn (`metrics.probe_pred`); null: none. */
   readonly probe: string | null;
   readonly remote_engines: readonly RemoteEngineConfig[];
+  /** remote_engines: a folder or URL with the model's config.json and tokenizer.json; null: model_path on the hub. */
+  readonly remote_tokenizer: string | null;
   /** probe_data: high-temperature samples per question. */
   readonly num_samples: number;
   readonly sample_temperature: number;
@@ -154,7 +166,7 @@ const KNOWN_FIELDS = [
   'mode', 'model_path', 'dtype', 'dataset_path', 'dataset_type', 'output_dir', 'sampling', 'seed', 'random_seed', 'strategy',
   'max_steps', 'temperature', 'top_p', 'max_new_tokens', 'max_generation_tokens', 'enable_thinking', 'generation_timeout',
   'system_prompt', 'model_max_tokens', 'enable_ppl_detection', 'capture', 'label_method', 'judge', 'f1_threshold',
-  'match_mode', 'nli', 'probe', 'remote_engines', 'num_samples', 'num_generations', 'sample_temperature', 'most_likely_temperature',
+  'match_mode', 'nli', 'probe', 'remote_engines', 'remote_tokenizer', 'num_samples', 'num_generations', 'sample_temperature', 'most_likely_temperature',
   'brief_prompt', 'use_context', 'entailment_model', 'strict_entailment', ...IGNORED_SEED_FIELDS
 ];
 
@@ -301,12 +313,29 @@ function parseRemote(c: Checker, raw: unknown, context: 'cli' | 'page'): RemoteE
     for (const secret of ['token', 'api_key', 'key']) {
       if (secret in e) c.error([...path, secret], 'invalid_value', `remote_engines[${i}].${secret}: a token never goes in a config file; name an environment variable in remote_engines[${i}].token_env`);
     }
-    warnUnknown(c, e, ['url', 'protocol', 'token_env', 'token', 'api_key', 'key'], path);
+    warnUnknown(c, e, ['url', 'protocol', 'token_env', 'name', 'max_concurrency', 'hidden_states', 'served_model', 'request_timeout_ms', 'token', 'api_key', 'key'], path);
     const url = checkUrl(c, [...path, 'url'], e.url);
     const protocol = checkEnum(c, [...path, 'protocol'], e.protocol, REMOTE_PROTOCOLS);
     const token_env = checkEnvName(c, [...path, 'token_env'], e.token_env);
-    if (url && protocol) out.push({ url, protocol, token_env });
+    const extra: { -readonly [K in 'name' | 'max_concurrency' | 'hidden_states' | 'served_model' | 'request_timeout_ms']?: RemoteEngineConfig[K] } = {};
+    if (e.name !== undefined) {
+      if (typeof e.name === 'string' && /^[\w.-]{1,64}$/.test(e.name)) extra.name = e.name;
+      else c.error([...path, 'name'], 'invalid_value', `remote_engines[${i}].name must be 1–64 letters, digits, '.', '_' or '-', got ${show(e.name)}`);
+    }
+    if (e.max_concurrency !== undefined) extra.max_concurrency = checkNumber(c, [...path, 'max_concurrency'], e.max_concurrency, { integer: true, min: 1 });
+    if (e.request_timeout_ms !== undefined) extra.request_timeout_ms = checkNumber(c, [...path, 'request_timeout_ms'], e.request_timeout_ms, { integer: true, min: 1 });
+    if (e.hidden_states !== undefined) extra.hidden_states = checkBoolean(c, [...path, 'hidden_states'], e.hidden_states);
+    if (e.served_model !== undefined) extra.served_model = checkString(c, [...path, 'served_model'], e.served_model, 'the engine\'s served model name');
+    for (const k of Object.keys(extra) as (keyof typeof extra)[]) if (extra[k] === undefined) delete extra[k];
+    if (url && protocol) out.push({ url, protocol, token_env, ...extra });
   });
+  // Results must not depend on the node an item lands on: one protocol, and hidden states on all nodes or none.
+  if (new Set(out.map((e) => e.protocol)).size > 1) {
+    c.error(['remote_engines'], 'invalid_value', 'remote_engines mixes protocols (sglang and openai): every engine of a pool must speak the same protocol, or results would depend on the node an item ran on');
+  }
+  if (new Set(out.map((e) => e.hidden_states ?? true)).size > 1) {
+    c.error(['remote_engines'], 'invalid_value', 'remote_engines mixes hidden_states true and false: items would have hidden states or not depending on their node; give every engine the same hidden_states');
+  }
   return out;
 }
 
@@ -392,6 +421,10 @@ export function parseRunConfig(raw: unknown, options: ParseConfigOptions = {}): 
   const nli = parseNli(c, raw.nli);
   const probe = optNullable('probe', (v) => checkString(c, ['probe'], v, 'a path to a probe file'), null);
   const remote_engines = parseRemote(c, raw.remote_engines, context);
+  const remote_tokenizer = optNullable('remote_tokenizer', (v) => checkString(c, ['remote_tokenizer'], v, "a folder or URL holding the model's config.json and tokenizer.json"), null);
+  if (remote_tokenizer !== null && remote_engines.length === 0 && context === 'cli') {
+    c.warn(['remote_tokenizer'], 'unsupported', 'remote_tokenizer only applies with remote_engines and is ignored');
+  }
 
   const ns = raw.num_samples === undefined ? undefined : checkNumber(c, ['num_samples'], raw.num_samples, { integer: true, min: 1 });
   const ng = raw.num_generations === undefined ? undefined : checkNumber(c, ['num_generations'], raw.num_generations, { integer: true, min: 1 });
@@ -425,7 +458,7 @@ export function parseRunConfig(raw: unknown, options: ParseConfigOptions = {}): 
       sampling: { strategy: sampling.strategy, n: sampling.n, seed: samplingSeed },
       seed: runSeed, strategy, max_steps, temperature, top_p, max_new_tokens, enable_thinking, generation_timeout,
       system_prompt, model_max_tokens, enable_ppl_detection, capture, label_method, judge, f1_threshold, match_mode, nli,
-      probe, remote_engines, num_samples, sample_temperature, most_likely_temperature, brief_prompt, use_context,
+      probe, remote_engines, remote_tokenizer, num_samples, sample_temperature, most_likely_temperature, brief_prompt, use_context,
       entailment_model, strict_entailment
     }
   };

@@ -1,4 +1,5 @@
-export { runDialogue, newItemResult, checkCapture, TIMED_OUT_RESPONSE, type DialogueRunOptions } from './runDialogue';
+export { runDialogue, runItem, newItemResult, checkCapture, TIMED_OUT_RESPONSE, type DialogueRunOptions, type ItemContext } from './runDialogue';
+export { runDialoguePool, type DialoguePoolOptions } from './runDialoguePool';
 export {
   runProbeData,
   PROBE_DATA_FORMAT_VERSION,
@@ -14,6 +15,7 @@ export { nllMean, entropyMean, meanOrNull, wordCount } from './turnMetrics';
 export {
   abortError,
   type RunnerModel,
+  type ItemPool,
   type RunnerModelInfo,
   type RunnerCodec,
   type RunnerGenerateOptions,

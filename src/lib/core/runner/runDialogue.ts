@@ -8,10 +8,18 @@
  * timestamp, response_length, input_length) plus ours (timed_out, stop_reason, tokens) and `metrics` {nll_mean,
  * entropy_mean, rs}; and the hidden states at the configured positions and layers (F16).
  *
+ * A model with `generateChat` (a remote engine that renders the template itself) gets the messages and returns the
+ * prompt it fed, stored as `full_input`; otherwise the template is rendered here and `generate` gets the token ids.
+ * Scores the model names in `info.unavailable` are written as null (entropy, RS) and hidden states it cannot give
+ * are not requested, never estimated under the same name.
+ *
  * Storage is resumable: the item is saved after every turn (one atomic step). A finished item is skipped; a partial
  * one continues at its next turn from the stored conversation. A storage failure (disk or quota full) stops the
- * run with that error, since no later item could be stored either; the turn in progress is not stored. Every draw is keyed by (run seed, item id, turn,
- * sample index), so a resumed run gives the same result as an uninterrupted one.
+ * run with that error, since no later item could be stored either; the turn in progress is not stored. Every draw
+ * is keyed by (run seed, item id, turn, sample index), and a model with a KV cache (`resetCache`) starts each item
+ * from an empty one and, for a partial item, first regenerates the stored turns (unsaved) to rebuild the cache by
+ * the same forward passes: a resumed run writes the same bytes as an uninterrupted one (timestamps aside), since
+ * a cache filled in other chunks differs in the last bits.
  *
  * Per-turn timeout: the turn is kept with `timed_out: true`, response "[Generation timed out]", null scores and no
  * hidden states, and the dialogue goes on (as the seed's `reasoning_hidden.py`). A context that cannot hold the
@@ -63,10 +71,15 @@ export interface DialogueRunOptions {
   readonly now?: () => number;
 }
 
-/** Checks that the model can capture what the config asks for; the message names `capture.layers`. */
+/**
+ * Checks that the model can capture what the config asks for; the message names `capture.layers`. Returns the
+ * hidden-state indices to capture, or undefined for every capturable one (or none, when the model has none).
+ */
 export function checkCapture(config: RunConfig, model: RunnerModel): number[] | undefined {
   const wanted = captureLayerList(config.capture);
   if (!wanted) return undefined;
+  // A model that names hidden states unavailable (a chat API) is not asked for them at all.
+  if (model.info.unavailable && 'hidden_states' in model.info.unavailable) return undefined;
   const capturable = new Set(model.info.capturableLayers);
   const missing = wanted.filter((l) => !capturable.has(l));
   if (missing.length) {
@@ -133,7 +146,7 @@ export function newItemResult(item: DatasetItem, config: RunConfig, model: Runne
   };
 }
 
-interface Tally {
+export interface Tally {
   completed: number;
   skipped: number;
   resumed: number;
@@ -189,7 +202,7 @@ export async function runDialogue(options: DialogueRunOptions): Promise<RunSumma
     const afterItem = remainingTurns - (K - from);
     try {
       const result = stored ?? newItemResult(item, config, model, { provenance: options.provenance, datasetKind: options.datasetKind, now: iso() });
-      await runItem(options, item, result, layers, K, i, t, () => remainingTurns, (d) => (remainingTurns -= d), iso, now);
+      await runItem({ options, model, sink, signal, layers, K, index: i, t, remaining: () => remainingTurns, consume: (d) => (remainingTurns -= d), iso, now }, item, result);
       // A retry that succeeds removes the error recorded by an earlier session.
       await sink.clearError(item.id);
       t.completed++;
@@ -226,11 +239,11 @@ class StorageFailure extends Error {
   }
 }
 
-function isStorageFailure(e: unknown): e is StorageFailure {
+export function isStorageFailure(e: unknown): e is StorageFailure {
   return e instanceof StorageFailure;
 }
 
-async function saveOrStop(sink: RunSink, result: ItemResult, turn: { step: number; hidden: TurnHidden | null } | null): Promise<void> {
+export async function saveOrStop(sink: RunSink, result: ItemResult, turn: { step: number; hidden: TurnHidden | null } | null): Promise<void> {
   try {
     await sink.save(result, turn);
   } catch (e) {
@@ -238,32 +251,69 @@ async function saveOrStop(sink: RunSink, result: ItemResult, turn: { step: numbe
   }
 }
 
-async function recordFailure(options: DialogueRunOptions, id: string, e: unknown, timestamp: string): Promise<void> {
+export async function recordFailure(options: Pick<DialogueRunOptions, 'sink'>, id: string, e: unknown, timestamp: string): Promise<void> {
   const err = e as Error;
   await options.sink.saveError({ id, error: err?.message ?? String(e), traceback: err?.stack ?? null, timestamp });
 }
 
-async function runItem(
-  options: DialogueRunOptions,
-  item: DatasetItem,
-  result: ItemResult,
-  layers: number[] | undefined,
-  K: number,
-  index: number,
-  t: Tally,
-  remaining: () => number,
-  consume: (turns: number) => void,
-  iso: () => string,
-  now: () => number
-): Promise<{ turns: number; truncated: boolean }> {
-  const { model, config, sink, signal } = options;
+/** What one item's turns run with: the model and sink may be a pool node's and a buffer (`runDialoguePool`). */
+export interface ItemContext {
+  readonly options: Omit<DialogueRunOptions, 'model' | 'items' | 'sink'> & { readonly items: readonly unknown[] };
+  readonly model: RunnerModel;
+  readonly sink: RunSink;
+  readonly signal?: AbortSignal;
+  readonly layers: number[] | undefined;
+  readonly K: number;
+  readonly index: number;
+  readonly t: Tally;
+  readonly remaining: () => number;
+  readonly consume: (turns: number) => void;
+  readonly iso: () => string;
+  readonly now: () => number;
+}
+
+/** Runs the turns of `item` that `result` does not have yet, saving after each one. */
+export async function runItem(ctx: ItemContext, item: DatasetItem, result: ItemResult): Promise<{ turns: number; truncated: boolean }> {
+  const { options, model, sink, signal, layers, K, index, t, remaining, consume, iso, now } = ctx;
+  const { config } = options;
   const codec = model.tokenizer;
   const info = model.info;
+  const unavailable = info.unavailable ?? {};
+  const noEntropy = 'entropy' in unavailable;
+  const noRs = 'logit_lens' in unavailable;
+  const noHidden = 'hidden_states' in unavailable || info.capturableLayers.length === 0;
   // Only the question and the context reach the prompt builder: the gold answer, the id and every other field
   // of the record stay out of the prompt by construction (B1).
   const initial: ChatMessage[] = initialMessages({ question: item.question, context: item.context }, config.system_prompt);
   const limit = Math.min(info.maxContext, config.model_max_tokens ?? Infinity);
   const chain = result.reasoning_chain;
+
+  const template = { addGenerationPrompt: true, enableThinking: config.enable_thinking };
+  const optionsFor = (k: number, promptLength: number) => ({
+    maxNewTokens: Math.min(config.max_new_tokens, limit - promptLength),
+    temperature: config.temperature,
+    topP: config.top_p,
+    seed: [config.seed, item.id, k, 0],
+    ...(noHidden ? {} : { capture: { positions: config.capture.positions, ...(layers ? { layers } : {}) } }),
+    signal,
+    timeoutMs: config.generation_timeout === null ? undefined : config.generation_timeout * 1000
+  });
+
+  // A model with its own KV cache starts every item from an empty one, so an item's numbers depend on the item
+  // alone (not on the item before it, nor on where a session started). A partial item's stored turns are then
+  // generated again, unsaved, with the same prompts and seeds: the cache is rebuilt by the same sequence of forward
+  // passes as in the session that stored them, and the next turn equals, bit for bit, an uninterrupted run's.
+  if (model.resetCache) {
+    await model.resetCache();
+    for (let k = 0; k < chain.length; k++) {
+      if (signal?.aborted) throw abortError();
+      const messages = k === 0 ? initial : dialogueMessages(initial, chain.slice(0, k), chain[k].followup_prompt);
+      const ids = codec.encode(codec.applyChatTemplate(messages, template), { addSpecialTokens: !info.hasChatTemplate });
+      if (ids.length >= limit) break;
+      const warm = await model.generate(ids, optionsFor(k, ids.length));
+      if (warm.stopReason === 'cancelled' || signal?.aborted) throw abortError();
+    }
+  }
 
   for (let k = chain.length; k < K; k++) {
     if (signal?.aborted) throw abortError();
@@ -280,9 +330,9 @@ async function runItem(
       promptType = choice.promptType;
       messages = dialogueMessages(initial, chain, followup);
     }
-    const fullInput = codec.applyChatTemplate(messages, { addGenerationPrompt: true, enableThinking: config.enable_thinking });
+    let fullInput = codec.applyChatTemplate(messages, template);
     // Chat templates write their own BOS; the plain fallback format gets the tokenizer's special tokens.
-    const ids = codec.encode(fullInput, { addSpecialTokens: !info.hasChatTemplate });
+    let ids = codec.encode(fullInput, { addSpecialTokens: !info.hasChatTemplate });
     if (ids.length >= limit) {
       result.truncation_triggered = true;
       result.truncation_at_step = k;
@@ -292,16 +342,16 @@ async function runItem(
       t.truncatedItems++;
       return { turns: k, truncated: true };
     }
-    const gen = await model.generate(ids, {
-      maxNewTokens: Math.min(config.max_new_tokens, limit - ids.length),
-      temperature: config.temperature,
-      topP: config.top_p,
-      seed: [config.seed, item.id, k, 0],
-      capture: { positions: config.capture.positions, ...(layers ? { layers } : {}) },
-      signal,
-      timeoutMs: config.generation_timeout === null ? undefined : config.generation_timeout * 1000,
-      onToken: options.onToken ? (e) => options.onToken!(item.id, k, e) : undefined
-    });
+    const generateOptions = { ...optionsFor(k, ids.length), onToken: options.onToken ? (e: RunnerTokenEvent) => options.onToken!(item.id, k, e) : undefined };
+    let gen: RunnerGeneration;
+    if (model.generateChat) {
+      const chat = await model.generateChat(messages, template, generateOptions);
+      gen = chat;
+      fullInput = chat.fullInput;
+      ids = [...chat.promptIds];
+    } else {
+      gen = await model.generate(ids, generateOptions);
+    }
     if (gen.stopReason === 'cancelled' || signal?.aborted) throw abortError();
     const timedOut = gen.stopReason === 'timeout';
     const response = timedOut ? TIMED_OUT_RESPONSE : gen.text.trim();
@@ -310,13 +360,14 @@ async function runItem(
     if (timedOut) {
       metrics.nll_mean = null;
       metrics.entropy_mean = null;
-      if (options.rs) metrics.rs = null;
+      if (options.rs || noRs) metrics.rs = null;
       t.timedOutTurns++;
     } else {
       metrics.nll_mean = nllMean(gen.logprobs);
-      metrics.entropy_mean = entropyMean(gen.entropies);
-      if (options.rs) metrics.rs = await options.rs(gen.hidden, gen.layers);
-      hidden = toTurnHidden(gen, info.hiddenSize);
+      metrics.entropy_mean = noEntropy ? null : entropyMean(gen.entropies);
+      if (noRs) metrics.rs = null;
+      else if (options.rs) metrics.rs = await options.rs(gen.hidden, gen.layers);
+      hidden = noHidden ? null : toTurnHidden(gen, info.hiddenSize);
     }
     const turn: TurnRecord = {
       step: k,
@@ -335,12 +386,14 @@ async function runItem(
       tokens: {
         ids: [...gen.tokenIds],
         logprobs: Array.from(gen.logprobs, round6),
-        entropies: Array.from(gen.entropies, round6),
+        // NaN is written as null in JSON: an unavailable entropy is never a number.
+        entropies: noEntropy ? Array.from(gen.entropies, () => NaN) : Array.from(gen.entropies, round6),
         top_ids: gen.topIds.map((a) => Array.from(a)),
         top_logprobs: gen.topLogprobs.map((a) => Array.from(a, round6))
       }
     };
     if (k === 0) await labelItem(options, item, result, response, t);
+    if (Object.keys(unavailable).length) result.unavailable_scores = { ...unavailable };
     chain.push(turn);
     result.actual_steps = chain.length - 1;
     result.last_update = iso();
@@ -368,7 +421,7 @@ async function runItem(
   return { turns: chain.length, truncated: false };
 }
 
-async function labelItem(options: DialogueRunOptions, item: DatasetItem, result: ItemResult, answer: string, t: Tally): Promise<void> {
+async function labelItem(options: Pick<DialogueRunOptions, 'labeller'>, item: DatasetItem, result: ItemResult, answer: string, t: Tally): Promise<void> {
   // An override made by a person is never replaced.
   if (result.label_source === 'override' || !options.labeller) return;
   try {

@@ -46,6 +46,10 @@ export interface ProbeDataRecord {
   readonly semantic_entropy: number | null;
   readonly se_reason: string | null;
   readonly semantic_ids: readonly number[] | null;
+  /**
+   * The N samples. Writers store `samples` as their texts (what `probe_data.jsonl`'s readers take) and these
+   * objects as `sample_details`.
+   */
   readonly samples: readonly ProbeDataSample[];
   readonly most_likely_log_likelihood: number;
 }
@@ -63,6 +67,8 @@ export interface ProbeDataSink {
   has(id: string): Promise<boolean>;
   put(record: ProbeDataRecord, hidden: ProbeDataHidden): Promise<void>;
   saveError?(error: ItemError): Promise<void>;
+  /** Called once after the last question (not after a cancellation): a writer that assembles its files does it here. */
+  finish?(): Promise<void>;
 }
 
 /** Semantic entropy of N answers to one question (the core's clustering with an entailment judge, injected). */
@@ -108,6 +114,8 @@ export async function runProbeData(options: ProbeDataRunOptions): Promise<ProbeD
       continue;
     }
     try {
+      // From an empty cache: a question's numbers do not depend on the question before it (nor on a resume).
+      await model.resetCache?.();
       const prompt = probePrompt(item.question, item.context, { brief: config.brief_prompt, useContext: config.use_context });
       const ids = model.tokenizer.encode(prompt, { addSpecialTokens: true });
       const timeoutMs = config.generation_timeout === null ? undefined : config.generation_timeout * 1000;
@@ -168,5 +176,6 @@ export async function runProbeData(options: ProbeDataRunOptions): Promise<ProbeD
       options.onProgress?.({ type: 'item-failed', index: i, total: n, itemId: item.id, error: err?.message ?? String(e) });
     }
   }
+  await sink.finish?.();
   return { items: n, completed, skipped, failed, labelFailures, seFailures };
 }

@@ -27,6 +27,11 @@ export interface RunnerModelInfo {
   readonly tokenizerHash: string | null;
   readonly chatTemplateHash: string | null;
   readonly ortVersion: string | null;
+  /**
+   * Scores this model cannot supply, with the reason (remote engines: `entropy`, `logit_lens`, `hidden_states`,
+   * `token_ids`). The runner writes null for each of them, never an estimate under the same name.
+   */
+  readonly unavailable?: Readonly<Partial<Record<string, string>>>;
 }
 
 export interface RunnerTokenEvent {
@@ -71,6 +76,38 @@ export interface RunnerModel {
   readonly tokenizer: RunnerCodec;
   generate(promptIds: readonly number[], options: RunnerGenerateOptions): Promise<RunnerGeneration>;
   generateBatch(promptIds: readonly number[], n: number, options: RunnerGenerateOptions): Promise<RunnerGeneration[]>;
+  /**
+   * Optional: the next assistant turn from chat messages, the template applied where the model runs (remote
+   * engines). `fullInput` is the prompt as rendered and fed. The dialogue runner prefers it when present.
+   */
+  generateChat?(
+    messages: readonly ChatMessage[],
+    template: { readonly addGenerationPrompt?: boolean; readonly enableThinking?: boolean },
+    options: RunnerGenerateOptions
+  ): Promise<RunnerGeneration & { readonly fullInput: string }>;
+  /**
+   * Optional: forgets the model's KV cache (local models). The runners call it before each item (and each
+   * probe-data question), so that an item's numbers do not depend on what ran before it.
+   */
+  resetCache?(): Promise<void>;
+}
+
+/**
+ * A pool that runs items on several models at once (the engine's remote `NodePool` fits): `run` calls `run(item,
+ * model, signal)` once per item on some node (retrying elsewhere on failure) and reports each result as it
+ * completes through `onResult` (awaited) or `onFailure`.
+ */
+export interface ItemPool {
+  run<I, R>(
+    items: readonly I[],
+    options: {
+      readonly itemId: (item: I) => string;
+      readonly run: (item: I, model: RunnerModel, signal: AbortSignal) => Promise<R>;
+      readonly signal?: AbortSignal;
+      readonly onResult?: (done: { readonly itemId: string; readonly item: I; readonly result: R; readonly node: string; readonly attempts: number }) => void | Promise<void>;
+      readonly onFailure?: (failed: { readonly itemId: string; readonly item: I; readonly error: Error; readonly attempts: number; readonly nodes: readonly string[] }) => void | Promise<void>;
+    }
+  ): Promise<{ readonly done: number; readonly failed: number; readonly cancelled: number }>;
 }
 
 export interface LabelOutcome {

@@ -6,9 +6,21 @@
 import { InputError } from '../../core/issues';
 import { safeId } from '../../core/itemResult';
 import { decodeBundle, encodeBundle } from '../bundle';
-import { decodeItemHidden, encodeItemHidden } from '../itemHidden';
+import { decodeHiddenStates, encodeHiddenStates, hiddenStatesTurns } from '../hiddenStates';
 import { writeAtomically, type IdbRunStore } from './runStore';
 import type { HiddenRow, RunRecord } from './schema';
+import type { TurnHidden } from '../../core/runner/types';
+
+/** One item's stored turns (F16 bits) as a hidden-state file; every turn must store the same layers. */
+function encodeTurns(turns: ReadonlyMap<number, TurnHidden>, modelId: string, where: string): Uint8Array {
+  const first = [...turns.values()][0];
+  for (const [k, t] of turns) {
+    if (JSON.stringify(t.layers) !== JSON.stringify(first.layers) || t.hiddenSize !== first.hiddenSize) {
+      throw new TypeError(`${where}: turn ${k} stores layers [${t.layers.join(',')}] × ${t.hiddenSize}, but another turn stores [${first.layers.join(',')}] × ${first.hiddenSize}; one file holds one layer set`);
+    }
+  }
+  return encodeHiddenStates({ modelId, layers: first.layers, hiddenSize: first.hiddenSize, turns: new Map([...turns].map(([k, t]) => [k, t.positions] as const)) });
+}
 
 export async function exportRunBundle(store: IdbRunStore, runId: string): Promise<Uint8Array> {
   const run = await store.getRun(runId);
@@ -17,7 +29,7 @@ export async function exportRunBundle(store: IdbRunStore, runId: string): Promis
   const hidden = new Map<string, Uint8Array>();
   for (const item of items) {
     const turns = await store.getHidden(runId, item.id);
-    if (turns.size) hidden.set(safeId(item.id), encodeItemHidden(turns, (await store.hiddenModelId(runId, item.id)) ?? run.model_id));
+    if (turns.size) hidden.set(safeId(item.id), encodeTurns(turns, (await store.hiddenModelId(runId, item.id)) ?? run.model_id, `${runId}/${item.id}`));
   }
   const probes = new Map((await store.listProbes(runId)).map((p) => [p.name, p.bytes] as const));
   return encodeBundle({
@@ -38,9 +50,11 @@ export async function importRunBundle(store: IdbRunStore, bytes: Uint8Array, whe
   if (await store.getRun(m.run_id)) throw new InputError(`${where}: run "${m.run_id}" is already in this browser; delete it first to import it again (nothing was written)`);
   const rows: HiddenRow[] = [];
   for (const [id, data] of bundle.hidden) {
-    const h = decodeItemHidden(data, `${where}: hidden/${id}.safetensors`);
+    const h = decodeHiddenStates(data, `${where}: hidden/${id}.safetensors`);
     const item = bundle.items.find((i) => safeId(i.id) === id)!;
-    for (const [step, t] of h.turns) rows.push({ run_id: m.run_id, item_id: item.id, step, layers: [...t.layers], hidden_size: t.hiddenSize, model_id: h.modelId, positions: t.positions });
+    for (const [step, positions] of hiddenStatesTurns(h, 'f16')) {
+      rows.push({ run_id: m.run_id, item_id: item.id, step, layers: [...h.layers], hidden_size: h.hiddenSize ?? 0, model_id: h.modelId, positions: positions as HiddenRow['positions'] });
+    }
   }
   await store.room(bytes.byteLength * 2);
   const now = new Date().toISOString();

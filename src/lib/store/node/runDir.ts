@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { InputError } from '../../core/issues';
 import { parseItemResultText, safeId, type ItemResult } from '../../core/itemResult';
 import type { ItemError, ProgressRecord, RunSink, TurnHidden } from '../../core/runner/types';
-import { decodeItemHidden, encodeItemHidden } from '../itemHidden';
+import { decodeHiddenStates, encodeHiddenStates, hiddenStatesTurns } from '../hiddenStates';
 import { atomicWrite, atomicWriteJson, exists, readJsonFile } from './files';
 
 export const RUN_MANIFEST_FILE = 'manifest.json';
@@ -119,8 +119,11 @@ export class RunDirSink implements RunSink {
     const turns = new Map<number, TurnHidden>();
     const path = this.hiddenPath(id);
     if (before > 0 && (await exists(path))) {
-      const stored = decodeItemHidden(new Uint8Array(await fs.readFile(path)), path);
-      for (const [k, t] of stored.turns) if (k < before) turns.set(k, t);
+      const stored = decodeHiddenStates(new Uint8Array(await fs.readFile(path)), path);
+      const hiddenSize = stored.hiddenSize ?? 0;
+      for (const [k, positions] of hiddenStatesTurns(stored, 'f16')) {
+        if (k < before) turns.set(k, { layers: stored.layers, hiddenSize, positions: positions as TurnHidden['positions'] });
+      }
     }
     this.current = { id, turns };
     return turns;
@@ -129,10 +132,20 @@ export class RunDirSink implements RunSink {
   async save(result: ItemResult, turn: { step: number; hidden: TurnHidden | null } | null): Promise<void> {
     if (turn) {
       const turns = await this.hiddenTurns(result.id, turn.step);
-      if (turn.hidden) turns.set(turn.step, turn.hidden);
+      if (turn.hidden) {
+        const first = [...turns.values()][0];
+        const h = turn.hidden;
+        if (first && (JSON.stringify(first.layers) !== JSON.stringify(h.layers) || first.hiddenSize !== h.hiddenSize)) {
+          throw new TypeError(`${this.hiddenPath(result.id)}: turn ${turn.step} stores layers [${h.layers.join(',')}] × ${h.hiddenSize}, but the file holds [${first.layers.join(',')}] × ${first.hiddenSize}; one file holds one layer set`);
+        }
+        turns.set(turn.step, h);
+      }
       const path = this.hiddenPath(result.id);
-      if (turns.size) await atomicWrite(path, encodeItemHidden(turns, this.modelId));
-      else await fs.rm(path, { force: true });
+      if (turns.size) {
+        const first = [...turns.values()][0];
+        const byTurn = new Map([...turns].map(([k, t]) => [k, t.positions] as const));
+        await atomicWrite(path, encodeHiddenStates({ modelId: this.modelId, layers: first.layers, hiddenSize: first.hiddenSize, turns: byTurn }));
+      } else await fs.rm(path, { force: true });
     }
     await atomicWriteJson(this.itemPath(result.id), result);
   }

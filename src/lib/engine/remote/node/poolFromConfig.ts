@@ -10,10 +10,12 @@
 import { InputError, unwrap } from '../../../core/issues';
 import { DirSource } from '../../node/dirSource';
 import { HubSource, type FileSource } from '../../sources';
-import { parseRemoteEngines } from '../config';
+import type { LanguageModel } from '../../types';
+import { parseRemoteEngines, type RemoteEngineConfig } from '../config';
 import { createRemotePool } from '../createPool';
 import type { NodePool, PoolPolicy } from '../pool';
-import { loadRemoteSpec } from '../spec';
+import { remoteModel } from '../remoteModel';
+import { loadRemoteSpec, type RemoteModelSpec } from '../spec';
 
 export interface RemoteRunConfig {
   readonly model_path?: unknown;
@@ -38,10 +40,27 @@ function sourceFor(location: string): FileSource {
 }
 
 export async function poolFromRunConfig(config: RemoteRunConfig, env: Readonly<Record<string, string | undefined>>, policy: PoolPolicy = {}, where = 'config.json'): Promise<NodePool> {
+  return (await remoteRunSetup(config, env, policy, where)).pool;
+}
+
+/**
+ * The pool with what it was built from: the parsed engines and the model's spec, and `describe`, a model of the
+ * first engine for what the runner reads before any item runs (info: id, layers, context, what is unavailable; the
+ * codec). `describe` is never asked to generate.
+ */
+export async function remoteRunSetup(
+  config: RemoteRunConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  policy: PoolPolicy = {},
+  where = 'config.json'
+): Promise<{ pool: NodePool; engines: RemoteEngineConfig[]; spec: RemoteModelSpec; describe: LanguageModel }> {
   const engines = unwrap(parseRemoteEngines(config.remote_engines, where));
   if (typeof config.model_path !== 'string' || !config.model_path) throw new InputError([{ code: 'missing_field', path: ['model_path'], where, message: 'model_path must name the model the remote engines serve' }]);
   const location = typeof config.remote_tokenizer === 'string' ? config.remote_tokenizer : null;
   const source = location ? sourceFor(location) : new HubSource(config.model_path);
   const spec = await loadRemoteSpec(source, config.model_path);
-  return createRemotePool(engines, spec, env, policy);
+  const pool = createRemotePool(engines, spec, env, policy);
+  const e = engines[0];
+  const describe = remoteModel(e.protocol, { name: e.name ?? 'node-1', url: e.url }, spec, { hiddenStates: e.hidden_states ?? true, ...(e.served_model ? { servedModel: e.served_model } : {}) });
+  return { pool, engines, spec, describe };
 }
