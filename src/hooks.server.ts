@@ -1,6 +1,11 @@
 import type { Handle } from '@sveltejs/kit';
 import { env } from '$env/dynamic/private';
 import { authorize } from '$lib/server/remote/auth';
+import { dialogueMode } from '$lib/server/remote/dialogueMode';
+import { registerRemoteMode } from '$lib/server/remote/instance';
+
+// Remote runs of whole SpikeScore dialogues (mode "dialogue"), beside the built-in one-turn mode "generate".
+registerRemoteMode('dialogue', dialogueMode);
 
 /**
  * Every response is cross-origin isolated (COOP/COEP), so onnxruntime-web can use SharedArrayBuffer and run
