@@ -256,6 +256,8 @@ export class ExperimentState {
 
   async deleteRun(id: string): Promise<void> {
     if (!this.store) return;
+    // Ask the lock manager now: the polled snapshot can lag behind a run that just finished.
+    await this.#poll();
     if (this.heldRunIds.has(id)) {
       this.error = { name: 'Busy', message: `run ${id} is running; pause it before deleting it`, hint: null };
       return;
