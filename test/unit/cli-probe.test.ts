@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -191,6 +191,20 @@ describe('spikescore metrics', () => {
     cli = io(root);
     expect(await runCli(['metrics', '--json-dir', 'run', '--probe', 'p.safetensors', '--layer-range', '0,2'], cli)).toBe(2);
     expect(cli.err.join('')).toContain('p.safetensors was trained on layers [1, 3); --layer-range 0,2 asks for others (a probe is applied where it was trained)');
+  });
+
+  it('probe train and metrics take absolute paths as given, whatever the working directory', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cli-abs-'));
+    probeDataDir(root, 'nq', 60, 1);
+    runDir(root);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cli-cwd-'));
+    const save = join(root, 'abs.safetensors');
+    const cli = io(elsewhere);
+    expect(await runCli(['probe', 'train', '--data-dirs', join(root, 'nq'), '--save', save, '--layer-range', '1,3'], cli), cli.err.join('')).toBe(0);
+    expect(existsSync(save)).toBe(true);
+    const m = io(elsewhere);
+    expect(await runCli(['metrics', '--json-dir', join(root, 'run'), '--probe', save], m), m.err.join('')).toBe(0);
+    expect(JSON.parse(readFileSync(join(root, 'run', 'q_1.json'), 'utf8')).reasoning_chain[0].metrics.probe_pred).toEqual(expect.any(Number));
   });
 
   it('metrics reports a malformed item, a bad hidden-state file and a size mismatch by file name, and still writes the others', async () => {

@@ -9,7 +9,7 @@
  * had a problem, 0 otherwise.
  */
 import { promises as fs } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { InputError, type Issue } from '../../lib/core/issues';
 import { parseItemResultText } from '../../lib/core/itemResult';
 import { checkProbeFits, probeTurnScore, resolveProbeSelection } from '../../lib/store/applyProbe';
@@ -37,11 +37,11 @@ export const metricsCommand: Command = {
   ].join('\n'),
   async run(args, io) {
     const o = args.options;
-    const dir = join(io.cwd, o['json-dir'] as string);
+    const dir = resolve(io.cwd, o['json-dir'] as string);
     const probePath = o.probe as string;
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(await fs.readFile(join(io.cwd, probePath)));
+      bytes = new Uint8Array(await fs.readFile(resolve(io.cwd, probePath)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError([{ code: 'not_found', path: [], message: `${probePath}: no such file (--probe)`, where: probePath }]);
       throw err;

@@ -9,7 +9,7 @@
  * applies it there.
  */
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError, type Issue } from '../../lib/core/issues';
 import { encodeProbeFile } from '../../lib/store/probeFile';
 import { PROBE_PRESETS, type ProbePresetName } from '../../lib/core/probes/presets';
@@ -72,7 +72,7 @@ export const probeTrainCommand: Command = {
     const kind = o.kind as ProbeKind;
     const position = parseTokenKey(o['token-key'])!;
     const requested = parseLayerRange(o['layer-range']);
-    const dirs = (o['data-dirs'] as string[]).map((d) => join(io.cwd, d));
+    const dirs = (o['data-dirs'] as string[]).map((d) => resolve(io.cwd, d));
     if (dirs.length === 0) throw new InputError('--data-dirs needs at least one folder');
 
     const folders: Folder[] = [];
@@ -168,7 +168,7 @@ export const probeTrainCommand: Command = {
       signal: io.signal,
       onEpoch: (epoch, trainLoss, valLoss) => io.stderr(`  ${kind === 'sep' ? 'iteration' : 'epoch'} ${epoch}: train ${fmt(trainLoss)}  val ${fmt(valLoss)}\n`)
     });
-    const save = join(io.cwd, o.save as string);
+    const save = resolve(io.cwd, o.save as string);
     await atomicWrite(save, encodeProbeFile(probe));
     const t = probe.header.training!;
     const metrics = Object.entries(t.validation).map(([key, v]) => `${key} ${v === null ? 'n/a' : fmt(v)}`).join(', ');
