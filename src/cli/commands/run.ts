@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import type { ParsedArgs } from '../args';
 import type { Command } from '../command';
 import type { CliIO } from '../io';
-import { configDifferences, parseRunConfig, storableConfig, turnsPerItem, type RunConfig } from '../../lib/core/config/runConfig';
+import { captureLayerList, configDifferences, parseRunConfig, storableConfig, turnsPerItem, type RunConfig } from '../../lib/core/config/runConfig';
 import { resolveModelRef, type ModelRef } from '../../lib/core/config/modelRef';
 import { parseDataset, type DatasetItem } from '../../lib/core/datasets/parseDataset';
 import { sampleItems } from '../../lib/core/datasets/sampleItems';
@@ -25,7 +25,10 @@ import { runDialoguePool } from '../../lib/core/runner/runDialoguePool';
 import { runProbeData, type ProbeDataSink, type SemanticEntropyFunction } from '../../lib/core/runner/runProbeData';
 import type { ItemPool, Labeller, ProgressEvent, RsFunction, RunnerModel } from '../../lib/core/runner/types';
 import { APP_VERSION } from '../../lib/core/version';
+import { resolveProbeSelection } from '../../lib/store/applyProbe';
 import { exists, readJsonFile } from '../../lib/store/node/files';
+import { loadProbe } from '../../lib/store/probeFile';
+import { metricsCommand } from './metrics';
 import { readRunManifest, reservedIdProblem, RunDirSink, writeRunManifest, RUN_FORMAT_VERSION, type RunManifest } from '../../lib/store/node/runDir';
 
 export interface LoadRequest {
@@ -220,6 +223,32 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
   if (reserved.length) throw new InputError(reserved);
   const datasetSha = createHash('sha256').update(datasetText).digest('hex');
 
+  // A probe named in the config is checked now (it loads; the capture keeps its position and layers) and applied
+  // to every turn when the run ends, by the same code as `spikescore metrics`.
+  let probePath: string | null = null;
+  if (config.probe) {
+    if (config.mode !== 'dialogue') throw new InputError([{ code: 'unsupported', path: ['probe'], where: args.positionals[0], message: `${args.positionals[0]}: probe applies to dialogue runs, not to mode "${config.mode}"` }]);
+    probePath = resolve(dirname(configPath), config.probe);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await fs.readFile(probePath));
+    } catch {
+      throw new InputError([{ code: 'not_found', path: ['probe'], where: args.positionals[0], message: `${args.positionals[0]}: probe ${config.probe} is not a file (looked for ${probePath})` }]);
+    }
+    const probe = loadProbe(bytes, config.probe);
+    const sel = resolveProbeSelection(probe, {}, config.probe);
+    const wanted = captureLayerList(config.capture);
+    const missing: string[] = [];
+    if (!config.capture.positions.includes(sel.tokenPosition)) missing.push(`capture.positions lacks ${sel.tokenPosition}`);
+    if (wanted) {
+      const lack = Array.from({ length: sel.layerRange[1] - sel.layerRange[0] }, (_, i) => sel.layerRange[0] + i).filter((l) => !wanted.includes(l));
+      if (lack.length) missing.push(`capture.layers lacks hidden-state indices ${lack.join(', ')}`);
+    }
+    if (missing.length) {
+      throw new InputError([{ code: 'mismatch', path: ['probe'], where: args.positionals[0], message: `${args.positionals[0]}: the probe ${config.probe} reads ${sel.tokenPosition}, layers [${sel.layerRange[0]}, ${sel.layerRange[1]}), but ${missing.join('; ')}` }]);
+    }
+  }
+
   // 3. Output folder: a new run needs an empty one; --resume needs the same result-deciding config and dataset.
   const outDir = resolve(io.cwd, config.output_dir);
   const entries = await visibleEntries(outDir);
@@ -348,6 +377,10 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
     if (stats !== undefined) summary.label_stats = stats;
     const next: RunManifest = { ...manifest, updated: new Date(now()).toISOString(), summary };
     await writeRunManifest(outDir, next);
+    if (probePath && !io.signal?.aborted) {
+      const status = await metricsCommand.run({ options: { 'json-dir': outDir, probe: probePath }, positionals: [] }, io);
+      if (status) return status;
+    }
     return items.length > 0 && failed === items.length ? 1 : 0;
   } finally {
     await model.dispose?.();
