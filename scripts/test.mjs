@@ -29,6 +29,24 @@ if (!chromium) {
 }
 console.log(`browser: ${chromium}`);
 
+// Some tests read what we write with an independent Python reader (standard library), and one builds a seed-style
+// pickle with numpy: make sure python3 and numpy are there (Debian's packages when we can install them).
+function pythonReady() {
+  return spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+}
+if (!pythonReady()) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    console.log("python3 with numpy is missing: installing Debian's packages (apt-get install -y python3 python3-numpy)");
+    run('apt-get', ['install', '-y', '--no-install-recommends', 'python3', 'python3-numpy']);
+  }
+  if (!pythonReady()) {
+    console.error('\n✖ Some tests need python3 with numpy (an independent reader of the files we write).');
+    console.error('  Run:  sudo apt-get install -y python3 python3-numpy');
+    process.exit(1);
+  }
+}
+
 const node = process.execPath;
 let status = run(node, ['node_modules/vitest/vitest.mjs', 'run']);
 if (status !== 0) process.exit(status);

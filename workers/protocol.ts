@@ -28,8 +28,10 @@ export type LoadRequest =
       readonly backend: 'auto' | 'webgpu' | 'wasm';
       /** Use Cache Storage (default true); false for the app's own built-in models. */
       readonly cache?: boolean;
+      /** WASM threads (default: as many as useful); 1 makes results identical to the CLI's. Fixed per worker. */
+      readonly threads?: number;
     }
-  | { readonly kind: 'files'; readonly files: readonly File[]; readonly label: string; readonly dtype: ModelDtype | 'auto'; readonly backend: 'auto' | 'webgpu' | 'wasm' };
+  | { readonly kind: 'files'; readonly files: readonly File[]; readonly label: string; readonly dtype: ModelDtype | 'auto'; readonly backend: 'auto' | 'webgpu' | 'wasm'; readonly threads?: number };
 
 /** The engine self-check on this device: the KV-cache loop against a full forward pass, and what it captured. */
 export interface DiagnosticsReport extends VerifyReport {

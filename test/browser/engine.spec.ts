@@ -31,6 +31,16 @@ for (const arch of ['llama', 'gpt2', 'neox', 'genai']) {
   });
 }
 
+for (const arch of ['gpt2', 'neox', 'genai']) {
+  test(`the ${arch} fixture runs on threaded WASM and its cache loop matches a full pass`, async ({ page }) => {
+    await loadHubModel(page, `fixture-${arch}`, { dtype: 'fp32', backend: 'wasm' });
+    await expectReady(page);
+    const report = await diagnose(page);
+    await expect(report).toHaveAttribute('data-backend', 'wasm');
+    await expect(report).toHaveAttribute('data-pass', 'true');
+  });
+}
+
 test('the llama fixture runs on threaded WASM and agrees with the CLI engine in Node', async ({ page }) => {
   await loadHubModel(page, 'fixture-llama', { dtype: 'fp32', backend: 'wasm' });
   await expectReady(page);

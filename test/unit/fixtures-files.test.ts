@@ -235,6 +235,7 @@ describe('buildModelFiles with caller-given weights and tokenizer', () => {
     expect(() => resolveSpec({ heads: 4, kvHeads: 3 })).toThrow('heads (4) must be a multiple of kvHeads (3)');
     expect(() => resolveSpec({ arch: 'neox', rotaryPct: 0.05 })).toThrow('rotaryPct must rotate an even number ≥ 2 of the 16 head dims, got 0.05 (0 dims)');
     expect(() => resolveSpec({ arch: 'bert' as never })).toThrow('arch must be one of llama, gpt2, neox, genai, got "bert"');
+    expect(() => resolveSpec({ arch: 'genai', hidden: 32 })).toThrow('genai: head_dim = hidden / heads must be a multiple of 16 (GroupQueryAttention), got 8');
   });
 });
 

@@ -2,8 +2,6 @@
  * One question through the dialogue runner (the same `runDialogue` as `spikescore run`), in memory, streamed to
  * the page: tokens as they come, each finished turn with its metrics, and the turn-0 label.
  */
-import { parseRunConfig } from '../../src/lib/core/config/runConfig';
-import { unwrap } from '../../src/lib/core/issues';
 import type { ItemResult } from '../../src/lib/core/itemResult';
 import { matchLabel } from '../../src/lib/core/labels/matchLabel';
 import { runDialogue } from '../../src/lib/core/runner/runDialogue';
@@ -11,27 +9,13 @@ import type { Labeller, RunSink } from '../../src/lib/core/runner/types';
 import { APP_VERSION } from '../../src/lib/core/version';
 import { createRsFunction } from '../../src/lib/engine/logitLens';
 import type { DialogueApi, DialogueEvent, DialogueRequest } from '../protocols/dialogue';
+import { dialogueItem, dialogueRunConfig } from './dialogueConfig';
 import { cancellable, requireModel } from './state';
 
 export const dialogueApi: DialogueApi = {
   async dialogue(req: DialogueRequest, onEvent: (e: DialogueEvent) => void): Promise<ItemResult> {
     const model = requireModel();
-    const config = unwrap(
-      parseRunConfig(
-        {
-          max_steps: req.maxSteps,
-          strategy: req.strategy ?? 'progressive',
-          temperature: req.temperature,
-          top_p: req.topP,
-          max_new_tokens: req.maxNewTokens,
-          enable_thinking: req.enableThinking ?? false,
-          seed: req.seed,
-          label_method: req.label !== undefined && req.label !== null ? 'dataset' : 'f1',
-          capture: { positions: ['last_token_embedding', 'sec_last_token_embedding', 'last_tok_bef_gen_embedding'] }
-        },
-        { context: 'page', where: 'dialogue settings' }
-      )
-    );
+    const config = dialogueRunConfig(req);
     let stored: ItemResult | null = null;
     let emitted = 0; // turns already sent (the runner grows one item object across saves)
     let labelSent = false;
@@ -65,7 +49,7 @@ export const dialogueApi: DialogueApi = {
       runDialogue({
         model,
         config,
-        items: [{ id: req.itemId ?? `q:${req.context ? `${req.context}\n` : ''}${req.question}`, question: req.question, context: req.context ?? '', answer: req.gold && req.gold.length ? [...req.gold] : '' }],
+        items: [dialogueItem(req)],
         sink,
         labeller,
         rs: req.withRs ? createRsFunction(model) : null,

@@ -31,6 +31,7 @@ export async function loadFrom(request: LoadRequest, all: boolean, onProgress?: 
     modelId: request.kind === 'hub' ? request.model : request.label,
     dtype: request.dtype,
     backend: request.backend,
+    ...(request.threads ? { threads: request.threads } : {}),
     captureModes: all ? ['all'] : [],
     onProgress: (p) => onProgress?.(p)
   });

@@ -72,7 +72,9 @@ async function defaultLoadModel(req: LoadRequest): Promise<LoadedModel> {
     threads: req.threads,
     signal: req.signal,
     onProgress: (p: { status: string; file?: string }) => {
-      if (p.status === 'done' || p.status === 'download') req.onProgress?.(`${p.status === 'download' ? 'downloading' : 'read'} ${p.file}`);
+      // A local folder is read, never downloaded; a hub file says when it downloads and when it is done.
+      if (p.status === 'done') req.onProgress?.(`read ${p.file}`);
+      else if (p.status === 'download' && req.ref.kind !== 'local') req.onProgress?.(`downloading ${p.file}`);
     }
   };
   if (req.ref.kind === 'local') return loadModelFromDir(req.ref.path, { ...options, modelId: req.ref.id });
@@ -85,7 +87,7 @@ async function defaultLoadModel(req: LoadRequest): Promise<LoadedModel> {
     ]);
     return loadModel(new HubSource(req.ref.id, undefined, new FsBlobCache(defaultCacheDir(req.env))), { ...options, modelId: req.ref.id });
   }
-  throw new InputError([{ code: 'unsupported', path: ['model_path'], message: 'config.json: model_path is missing and the built-in testbed model is not available in the CLI of this build; set model_path to a model folder or a hub id' }]);
+  throw new InputError([{ code: 'unsupported', path: ['model_path'], message: 'model_path is missing and the built-in testbed model is not available in the CLI of this build; set model_path to a model folder or a hub id' }]);
 }
 
 /** The judges' builder (`engine/judges`): match/F1, the LLM judge (key read from env by name), NLI, dataset labels. */
@@ -297,7 +299,8 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
   }
   try {
     const info = model.info;
-    io.stderr(`model ${info.id}: ${info.numLayers} layers, hidden ${info.hiddenSize}, ${info.backend}${info.threads ? ` (${info.threads} thread(s))` : ''}${info.hasChatTemplate ? '' : '; no chat template: plain "User: … Assistant:" prompts'}\n`);
+    const reason = (info as { backendReason?: string }).backendReason;
+    io.stderr(`model ${info.id}: ${info.numLayers} layers, hidden ${info.hiddenSize}, ${info.backend}${info.threads ? ` (${info.threads} thread(s))` : ''}${reason ? ` — ${reason}` : ''}${info.hasChatTemplate ? '' : '; no chat template: plain "User: … Assistant:" prompts'}\n`);
     for (const [score, reason] of Object.entries(info.unavailable ?? {})) io.stderr(`  unavailable: ${score} (${reason}); written as null\n`);
     const created = new Date(now()).toISOString();
     const provenance: Provenance = {
