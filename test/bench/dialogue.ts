@@ -23,16 +23,10 @@
  *   21) against storing every layer at every token of each turn's sequence (31 × sequence length × 576 × 2
  *   bytes, the tensor data alone). `storage_saving_ratio` = the latter ÷ the former (higher is better).
  */
-import { buildModelFiles } from '../../src/lib/engine/fixtures';
-import { loadModel } from '../../src/lib/engine/loadModel';
-import type { LocalModel } from '../../src/lib/engine/localModel';
-import { initNodeEngine } from '../../src/lib/engine/node/engine';
-import { MemorySource } from '../../src/lib/engine/sources';
 import type { GenerateOptions, GenerationResult } from '../../src/lib/engine/types';
 import { encodeHiddenStates, type TurnHidden } from '../../src/lib/store/hiddenStates';
 import { machine, median } from './_machine';
-
-const SHAPE = { arch: 'llama' as const, layers: 30, hidden: 576, heads: 9, kvHeads: 3, intermediate: 1536, vocabSize: 49152, maxPositions: 2048, seed: 1 };
+import { SMOLLM2_SHAPE, SMOLLM2_SHAPE_ID, smolLm2ShapedModel } from './_smollm2Shape';
 
 interface DialogueRun {
   readonly ms: number;
@@ -52,14 +46,8 @@ export async function bench(args: Record<string, string> = {}) {
   const repeats = Number(args.repeats ?? 1);
   const warmupTurns = Number(args['warmup-turns'] ?? 2);
   const samples = Number(args.samples ?? 10);
-  initNodeEngine();
   const log = (s: string) => process.stderr.write(s + '\n');
-  log(`building a random model with SmolLM2-135M's shape…`);
-  const vocab: Record<string, number> = { '[UNK]': 0 };
-  for (let i = 1; i < SHAPE.vocabSize; i++) vocab[`w${i}`] = i;
-  const tokenizer = { json: { version: '1.0', added_tokens: [], normalizer: null, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null, model: { type: 'WordLevel', vocab, unk_token: '[UNK]' } }, config: { tokenizer_class: 'PreTrainedTokenizer', eos_token: 'w1' } };
-  const built = await buildModelFiles(SHAPE, { dtypes: ['fp32'], tokenizer, chatTemplate: null });
-  const model: LocalModel = await loadModel(new MemorySource(built.files), { modelId: 'random-smollm2-135m-shape', dtype: 'fp32', threads: 1 });
+  const { model, about } = await smolLm2ShapedModel(log);
   const positions = ['last_token_embedding', 'sec_last_token_embedding', 'last_tok_bef_gen_embedding'] as const;
   const options: GenerateOptions = { maxNewTokens: newTokens, temperature: 0, seed: [0], ignoreEos: true, topK: 5, capture: { positions } };
   const prompt = Array.from({ length: promptLen }, (_, i) => 100 + ((i * 37) % 3000));
@@ -126,9 +114,9 @@ export async function bench(args: Record<string, string> = {}) {
   // Hidden-state bytes: the item file the run would write for this dialogue.
   const last = reuse[reuse.length - 1];
   const layers = [...last.turns[0].layers];
-  const file = encodeHiddenStates({ modelId: 'random-smollm2-135m-shape', layers, hiddenSize: SHAPE.hidden, turns: last.turns.map((r) => r.hidden as TurnHidden) });
+  const file = encodeHiddenStates({ modelId: SMOLLM2_SHAPE_ID, layers, hiddenSize: SMOLLM2_SHAPE.hidden, turns: last.turns.map((r) => r.hidden as TurnHidden) });
   const storedPerTurn = file.byteLength / turns;
-  const everyTokenPerTurn = last.promptLengths.reduce((s, len) => s + layers.length * (len + newTokens) * SHAPE.hidden * 2, 0) / turns;
+  const everyTokenPerTurn = last.promptLengths.reduce((s, len) => s + layers.length * (len + newTokens) * SMOLLM2_SHAPE.hidden * 2, 0) / turns;
 
   await model.dispose();
   const reuseMs = median(reuse.map((r) => r.ms));
@@ -153,7 +141,7 @@ export async function bench(args: Record<string, string> = {}) {
       hidden_bytes_per_turn_every_layer_every_token: everyTokenPerTurn,
       storage_saving_ratio: everyTokenPerTurn / storedPerTurn
     },
-    model: { ...SHAPE, dtype: 'fp32', params_millions: Math.round(Object.values(built.weights).reduce((a, w) => a + w.data.length, 0) / 1e6), hidden_state_indices: layers.length },
+    model: { ...about, hidden_state_indices: layers.length },
     setup: {
       turns,
       prompt_tokens: promptLen,

@@ -5,28 +5,16 @@
  * capture) against bare `session.run` calls with the same feeds and fetches, each moving `present.*` into the next
  * step's past. One warm-up, then the median of 3, alternating the two.
  */
-import { buildModelFiles } from '../../src/lib/engine/fixtures';
-import { loadModel } from '../../src/lib/engine/loadModel';
-import { initNodeEngine } from '../../src/lib/engine/node/engine';
-import { MemorySource } from '../../src/lib/engine/sources';
 import type { KvState } from '../../src/lib/engine/decoder';
 import { machine, median } from './_machine';
-
-const SHAPE = { arch: 'llama' as const, layers: 30, hidden: 576, heads: 9, kvHeads: 3, intermediate: 1536, vocabSize: 49152, maxPositions: 2048, seed: 1 };
+import { smolLm2ShapedModel } from './_smollm2Shape';
 
 export async function bench(args: Record<string, string> = {}) {
   const promptLen = Number(args.prompt ?? 64);
   const newTokens = Number(args.tokens ?? 128);
   const repeats = Number(args.repeats ?? 3);
-  initNodeEngine();
   const log = (s: string) => process.stderr.write(s + '\n');
-  log(`building a random model with SmolLM2-135M's shape…`);
-  // The bench feeds token ids directly; a word-level tokenizer of exactly the model's vocabulary keeps the shape.
-  const vocab: Record<string, number> = { '[UNK]': 0 };
-  for (let i = 1; i < SHAPE.vocabSize; i++) vocab[`w${i}`] = i;
-  const tokenizer = { json: { version: '1.0', added_tokens: [], normalizer: null, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null, model: { type: 'WordLevel', vocab, unk_token: '[UNK]' } }, config: { tokenizer_class: 'PreTrainedTokenizer', eos_token: 'w1' } };
-  const built = await buildModelFiles(SHAPE, { dtypes: ['fp32'], tokenizer, chatTemplate: null });
-  const model = await loadModel(new MemorySource(built.files), { modelId: 'random-smollm2-135m-shape', dtype: 'fp32', threads: 1 });
+  const { model, about } = await smolLm2ShapedModel(log);
   const { decoder } = model;
   const prompt = Array.from({ length: promptLen }, (_, i) => 100 + ((i * 37) % 3000));
 
@@ -81,7 +69,7 @@ export async function bench(args: Record<string, string> = {}) {
       bare_session_run_ms_per_token: bareMs,
       loop_tokens_per_second: 1000 / fullMs
     },
-    model: { ...SHAPE, dtype: 'fp32', params_millions: Math.round(Object.values(built.weights).reduce((a, w) => a + w.data.length, 0) / 1e6) },
+    model: about,
     setup: { prompt_tokens: promptLen, new_tokens: newTokens, repeats, statistic: 'median', backend: model.info.backend, threads: model.info.threads },
     machine: machine()
   };

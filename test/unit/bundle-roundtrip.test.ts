@@ -16,6 +16,7 @@ import { IdbRunStore } from '../../src/lib/store/idb/runStore';
 import { exportRunDir, importBundleToDir } from '../../src/lib/store/node/bundleDir';
 import { RunDirSink, writeRunManifest } from '../../src/lib/store/node/runDir';
 import { FakeModel } from './runner-fakeModel';
+import { captureIO } from './captureIO';
 
 const SECRET = 'sk-bundle-secret-9876543210';
 const config = unwrap(parseRunConfig({ max_steps: 2, seed: 11, capture: { layers: [1, 3] }, judge: { base_url: 'https://judge.example/v1', model: 'gpt-4o-mini', api_key_env: 'JUDGE_KEY' } }));
@@ -52,15 +53,7 @@ function rezip(bytes: Uint8Array, edit: (files: Record<string, Uint8Array>) => v
   return zipSync(files);
 }
 
-function cli(cwd: string) {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t), cwd, env: { JUDGE_KEY: SECRET } },
-    get out() { return out; },
-    get err() { return err; }
-  };
-}
+const cli = (cwd: string) => captureIO(cwd, { JUDGE_KEY: SECRET });
 
 describe('run bundles', () => {
   it('spikescore bundle export then import reproduces the items, hidden states and probes', async () => {

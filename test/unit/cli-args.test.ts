@@ -3,6 +3,7 @@ import { parseArgs } from '../../src/cli/args';
 import { runCli } from '../../src/cli/main';
 import type { Command } from '../../src/cli/command';
 import { InputError } from '../../src/lib/core/issues';
+import { captureIO } from './captureIO';
 
 const opts = [
   { name: 'out', type: 'string', help: 'folder', required: true },
@@ -11,16 +12,6 @@ const opts = [
   { name: 'resume', type: 'boolean', help: 'r' },
   { name: 'data-dirs', type: 'list', help: 'd' }
 ] as const;
-
-function captureIO() {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t), cwd: process.cwd(), env: {} },
-    get out() { return out; },
-    get err() { return err; }
-  };
-}
 
 describe('parseArgs', () => {
   it('parseArgs(argv) reads --key value, --key=value, flags and lists, and fills defaults', () => {

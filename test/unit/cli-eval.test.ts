@@ -4,20 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main';
 import { aurocPairs } from './metrics-goldens';
-
-function captureIO(cwd: string) {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t), cwd, env: {} },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    }
-  };
-}
+import { captureIO } from './captureIO';
 
 /** An item file whose probe_pred trajectory is [0, 0, v, 0, 0]: SpikeScore 2v at turn 2. */
 function item(id: string, nliLabel: unknown, scores: (number | null | undefined)[], extra: Record<string, unknown> = {}) {

@@ -4,20 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main';
 import { readFallbacksJson, sharedDir } from './fallbacks-shared';
-
-function captureIO(cwd: string) {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t), cwd, env: {} },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    }
-  };
-}
+import { captureIO } from './captureIO';
 
 const dir = mkdtempSync(join(tmpdir(), 'fallbacks-cli-'));
 const write = (name: string, text: string): string => (writeFileSync(join(dir, name), text), name);

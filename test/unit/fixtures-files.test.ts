@@ -16,6 +16,7 @@ import { writeModelFolder } from '../../src/lib/engine/fixtures/node/writeModelF
 import { encodeSafetensors } from '../../src/lib/store/safetensors';
 import { referenceForward } from '../reference/forward';
 import { maxDiff, modelInfo, ort, step } from '../reference/ort';
+import { captureIO } from './captureIO';
 
 const SAMPLES = [
   'Hello World',
@@ -48,20 +49,6 @@ const wordLevel = {
   decoder: null,
   model: { type: 'WordLevel', vocab: { '[UNK]': 0, '<eos>': 1, the: 2, cat: 3, sat: 4, on: 5, mat: 6, a: 7 }, unk_token: '[UNK]' }
 };
-
-function captureIO(cwd: string) {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t), cwd, env: {} },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    }
-  };
-}
 
 describe('writeModelFolder (llama, GPT-2 tokenizer)', () => {
   let root: string;

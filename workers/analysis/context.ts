@@ -4,6 +4,7 @@
  * page can cancel them.
  */
 import { IdbRunStore } from '../../src/lib/store/idb/runStore';
+import { requestRegistry } from '../requests';
 
 let store: Promise<IdbRunStore> | null = null;
 
@@ -16,19 +17,8 @@ export function openStore(): Promise<IdbRunStore> {
   return store;
 }
 
-/** Requests in progress, by id. */
-export const controllers = new Map<string, AbortController>();
-
-/** Runs `task` with an AbortSignal registered under `requestId`; `cancel(requestId)` aborts it. */
-export async function cancellable<T>(requestId: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  controllers.set(requestId, controller);
-  try {
-    return await task(controller.signal);
-  } finally {
-    controllers.delete(requestId);
-  }
-}
+/** Requests in progress, by id; `cancellable` runs one under its id, `cancel(requestId)` aborts it. */
+export const { controllers, cancellable } = requestRegistry();
 
 export function cancel(requestId: string): void {
   const c = controllers.get(requestId);

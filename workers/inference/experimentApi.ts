@@ -12,6 +12,7 @@ import { parseRunConfig, type RunConfig } from '../../src/lib/core/config/runCon
 import type { DatasetItem } from '../../src/lib/core/datasets/parseDataset';
 import { InputError, unwrap } from '../../src/lib/core/issues';
 import type { Provenance } from '../../src/lib/core/itemResult';
+import { modelProvenance } from '../../src/lib/core/runner/modelProvenance';
 import { runDialogue } from '../../src/lib/core/runner/runDialogue';
 import { runProbeData, type SemanticEntropyFunction } from '../../src/lib/core/runner/runProbeData';
 import type { Labeller } from '../../src/lib/core/runner/types';
@@ -42,22 +43,6 @@ function modelSource(): ModelSource | null {
   if (!r || !info) return null;
   if (r.kind === 'files') return { kind: 'files', label: r.label, dtype: info.dtype, backend: info.backend };
   return { kind: 'hub', model: r.model, builtin: r.template === BUILTIN_TEMPLATE, dtype: info.dtype, backend: info.backend };
-}
-
-function provenanceOf(): Provenance {
-  const info = requireModel().info;
-  return {
-    model_id: info.id,
-    model_sha256: info.modelSha256,
-    tokenizer_hash: info.tokenizerHash,
-    chat_template_hash: info.chatTemplateHash,
-    ort_version: info.ortVersion,
-    backend: info.backend,
-    threads: info.threads,
-    dtype: info.dtype,
-    app_version: APP_VERSION,
-    seeds: {}
-  };
 }
 
 function asError(e: unknown): ExperimentError {
@@ -127,7 +112,7 @@ export const experimentApi: ExperimentApi = {
       numLayers: m.info.numLayers,
       hiddenSize: m.info.hiddenSize,
       capturableLayers: [...m.info.capturableLayers],
-      provenance: provenanceOf() as unknown as Record<string, unknown>,
+      provenance: modelProvenance(m.info, {}) as unknown as Record<string, unknown>,
       source: modelSource()
     };
   },

@@ -5,6 +5,7 @@ import type { LocalModel } from '../../src/lib/engine/localModel';
 import { FileListSource, HubSource } from '../../src/lib/engine/sources';
 import type { LoadProgress } from '../../src/lib/engine/types';
 import type { LoadRequest } from '../protocol';
+import { requestRegistry } from '../requests';
 
 export const state: { model: LocalModel | null; lastRequest: LoadRequest | null; capturesAll: boolean } = {
   model: null,
@@ -12,8 +13,8 @@ export const state: { model: LocalModel | null; lastRequest: LoadRequest | null;
   capturesAll: false
 };
 
-/** Requests in progress, by id, so the page can cancel them. */
-export const controllers = new Map<string, AbortController>();
+/** Requests in progress, by id, so the page can cancel them; `cancellable` runs one under its id. */
+export const { controllers, cancellable } = requestRegistry();
 
 export function requireModel(): LocalModel {
   if (!state.model) throw new Error('no model is loaded: pick one first');
@@ -38,15 +39,4 @@ export async function loadFrom(request: LoadRequest, all: boolean, onProgress?: 
   state.lastRequest = request;
   state.capturesAll = all;
   return state.model.info;
-}
-
-/** Runs `task` with an AbortSignal registered under `requestId`. */
-export async function cancellable<T>(requestId: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  controllers.set(requestId, controller);
-  try {
-    return await task(controller.signal);
-  } finally {
-    controllers.delete(requestId);
-  }
 }

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from '../command';
 import type { CliIO } from '../io';
 import { InputError, typeName, type Issue } from '../../lib/core/issues';
+import { jsonLines } from '../../lib/core/jsonLines';
 import { FALLBACKS_DATA_FILES, parseBioTopics, parseListDataset } from '../../lib/core/fallbacks/datasets';
 import type { Passage } from '../../lib/core/fallbacks/factJudge';
 import { scoreBio, type BioScore } from '../../lib/core/fallbacks/scoreBio';
@@ -76,26 +77,16 @@ async function readData(task: RunTask, dir: string): Promise<{ data: RunData; ha
 export function parseKnowledge(text: string, where: string): Map<string, Passage[]> {
   const issues: Issue[] = [];
   const out = new Map<string, Passage[]>();
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '');
-    if (line.trim().length === 0) return;
-    const at = `${where}:${i + 1}`;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch (err) {
-      issues.push({ code: 'malformed', path: [], where: at, message: `line ${i + 1} is not JSON (${(err as Error).message})` });
-      return;
-    }
+  for (const { value: v, n, at } of jsonLines(text, where, issues)) {
     const o = v as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || typeof o.topic !== 'string' || typeof o.text !== 'string' || (o.title !== undefined && typeof o.title !== 'string')) {
-      issues.push({ code: 'invalid_type', path: [], where: at, message: `line ${i + 1} must be {"topic": string, "text": string, "title"?: string}, got ${typeName(v)}` });
-      return;
+      issues.push({ code: 'invalid_type', path: [], where: at, message: `line ${n} must be {"topic": string, "text": string, "title"?: string}, got ${typeName(v)}` });
+      continue;
     }
     const list = out.get(o.topic) ?? [];
     list.push({ title: (o.title as string | undefined) ?? o.topic, text: o.text });
     out.set(o.topic, list);
-  });
+  }
   if (issues.length) throw new InputError(issues);
   return out;
 }

@@ -20,11 +20,11 @@ import { parseDataset, type DatasetItem } from '../../lib/core/datasets/parseDat
 import { sampleItems } from '../../lib/core/datasets/sampleItems';
 import { InputError, prettifyIssues, type Issue } from '../../lib/core/issues';
 import type { Provenance } from '../../lib/core/itemResult';
+import { modelProvenance } from '../../lib/core/runner/modelProvenance';
 import { runDialogue } from '../../lib/core/runner/runDialogue';
 import { runDialoguePool } from '../../lib/core/runner/runDialoguePool';
 import { runProbeData, type ProbeDataSink, type SemanticEntropyFunction } from '../../lib/core/runner/runProbeData';
 import type { ItemPool, Labeller, ProgressEvent, RsFunction, RunnerModel } from '../../lib/core/runner/types';
-import { APP_VERSION } from '../../lib/core/version';
 import { resolveProbeSelection } from '../../lib/store/applyProbe';
 import { exists, readJsonFile } from '../../lib/store/node/files';
 import { loadProbe } from '../../lib/store/probeFile';
@@ -303,19 +303,7 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
     io.stderr(`model ${info.id}: ${info.numLayers} layers, hidden ${info.hiddenSize}, ${info.backend}${info.threads ? ` (${info.threads} thread(s))` : ''}${reason ? ` — ${reason}` : ''}${info.hasChatTemplate ? '' : '; no chat template: plain "User: … Assistant:" prompts'}\n`);
     for (const [score, reason] of Object.entries(info.unavailable ?? {})) io.stderr(`  unavailable: ${score} (${reason}); written as null\n`);
     const created = new Date(now()).toISOString();
-    const provenance: Provenance = {
-      model_id: info.id,
-      model_sha256: info.modelSha256,
-      tokenizer_hash: info.tokenizerHash,
-      chat_template_hash: info.chatTemplateHash,
-      ort_version: info.ortVersion,
-      backend: info.backend,
-      threads: info.threads,
-      dtype: info.dtype ?? null,
-      app_version: APP_VERSION,
-      seeds: { run: config.seed, sampling: config.sampling.seed },
-      created
-    };
+    const provenance: Provenance = { ...modelProvenance(info, { run: config.seed, sampling: config.sampling.seed }), created };
     const dataset = { path: config.dataset_path, kind: ds.value.kind, items: ds.value.items.length, sampled: items.length, sha256: datasetSha };
     if (!manifest) {
       manifest = { format_version: RUN_FORMAT_VERSION, kind: 'spikescore-run', run_id: randomUUID(), created, config: storableConfig(config), provenance: provenance as unknown as Record<string, unknown>, dataset, summary: null };

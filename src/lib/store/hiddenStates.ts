@@ -69,13 +69,23 @@ export function layersProblem(layers: unknown): string | null {
   return null;
 }
 
-export function encodeHiddenStates(input: HiddenStatesInput): Uint8Array {
+/**
+ * Checks what every hidden-state file is written from (`layers` as `layersProblem` wants them, a non-empty
+ * `modelId`, a positive integer `hiddenSize`) and returns the values per tensor, layers × hiddenSize. Misuse throws
+ * a TypeError naming the field.
+ */
+export function checkedTensorSize(input: { readonly modelId: string; readonly layers: readonly number[]; readonly hiddenSize: number }): number {
   const problem = layersProblem(input.layers);
   if (problem) throw new TypeError(`layers ${problem}`);
   if (typeof input.modelId !== 'string' || input.modelId === '') throw new TypeError(`modelId must be a non-empty string, got ${JSON.stringify(input.modelId)}`);
   const H = input.hiddenSize;
   if (!Number.isInteger(H) || H < 1) throw new TypeError(`hiddenSize must be a positive integer, got ${String(H)}`);
-  const size = input.layers.length * H;
+  return input.layers.length * H;
+}
+
+export function encodeHiddenStates(input: HiddenStatesInput): Uint8Array {
+  const H = input.hiddenSize;
+  const size = checkedTensorSize(input);
   const entries: [number, TurnHidden][] = input.turns instanceof Map ? [...input.turns.entries()] : [...(input.turns as readonly (TurnHidden | null | undefined)[]).entries()].filter((e): e is [number, TurnHidden] => !!e[1]);
   entries.sort((a, b) => a[0] - b[0]);
   const tensors = new Map<string, TensorIn>();

@@ -14,7 +14,7 @@ import { encodeF16 } from '../core/float16';
 import { InputError, typeName, type Issue, type Result } from '../core/issues';
 import { safeId } from '../core/itemResult';
 import { isTokenPosition, type TokenPosition } from '../core/probes/tokenPosition';
-import { checkLayerTensor, layersProblem, readLayerMetadata, rowsOfRange } from './hiddenStates';
+import { checkedTensorSize, checkLayerTensor, readLayerMetadata, rowsOfRange } from './hiddenStates';
 import { decodeSafetensors, encodeSafetensors, tensorToFloat32, type TensorIn, type TensorOut } from './safetensors';
 
 export const PROBE_DATA_FORMAT_VERSION = 1;
@@ -111,12 +111,8 @@ export function probeDataTensorName(id: string, position: TokenPosition): string
 }
 
 export function encodeProbeDataTensors(input: ProbeDataTensorsInput): Uint8Array {
-  const problem = layersProblem(input.layers);
-  if (problem) throw new TypeError(`layers ${problem}`);
-  if (typeof input.modelId !== 'string' || input.modelId === '') throw new TypeError(`modelId must be a non-empty string, got ${JSON.stringify(input.modelId)}`);
   const H = input.hiddenSize;
-  if (!Number.isInteger(H) || H < 1) throw new TypeError(`hiddenSize must be a positive integer, got ${String(H)}`);
-  const size = input.layers.length * H;
+  const size = checkedTensorSize(input);
   const tensors = new Map<string, TensorIn>();
   for (const item of input.items) {
     for (const key of Object.keys(item.hidden)) {

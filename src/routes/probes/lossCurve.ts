@@ -6,7 +6,7 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
-import type { Margin, Tick } from '../../lib/ui/charts/rocChart';
+import type { AxesGeometry } from '../../lib/ui/charts/axes';
 import { seriesStyle } from '../../lib/ui/charts/palette';
 
 export interface LossPoint {
@@ -15,17 +15,8 @@ export interface LossPoint {
   readonly valLoss: number;
 }
 
-export interface LossCurveGeometry {
-  readonly width: number;
-  readonly height: number;
-  readonly margin: Margin;
-  readonly xLabel: string;
-  readonly yLabel: string;
-  readonly xTicks: readonly Tick[];
-  readonly yTicks: readonly Tick[];
+export interface LossCurveGeometry extends AxesGeometry {
   readonly series: readonly { readonly label: string; readonly color: string; readonly dash: string; readonly path: string; readonly last: { x: number; y: number; value: number } | null }[];
-  /** One sentence for screen readers. */
-  readonly description: string;
 }
 
 export interface LossCurveOptions {

@@ -4,6 +4,7 @@
  */
 import type { ListCounts } from './labelListCompletion';
 import type { SlotLabel } from './labels';
+import { countMeans } from './meanCounts';
 
 export interface RepSample extends ListCounts {
   readonly order: readonly SlotLabel[];
@@ -31,18 +32,12 @@ export function averageReps(samples: readonly RepSample[]): AveragedRow {
     throw new TypeError(`averageReps(samples): samples must be a non-empty array, got ${Array.isArray(samples) ? 'an empty array' : typeof samples}`);
   }
   const r = samples.length;
-  const mean = (k: keyof ListCounts): number => samples.reduce((s, x) => s + x[k], 0) / r;
   const tails = samples.map((s) => s.degenerated_tail);
   const hasTail = tails.every((t) => typeof t === 'boolean');
   // round(m) == 1 for m in [0, 1] with ties to even: exactly m > 0.5.
   const tail = hasTail ? tails.filter(Boolean).length / r > 0.5 : undefined;
   return {
-    correct: mean('correct'),
-    hallucinated: mean('hallucinated'),
-    repeated: mean('repeated'),
-    bad_format: mean('bad_format'),
-    topic_change: mean('topic_change'),
-    eos: mean('eos'),
+    ...countMeans(samples),
     order: [...samples[0].order],
     ...(hasTail ? { degenerated_tail: tail } : {}),
     reps: r

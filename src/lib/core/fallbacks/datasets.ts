@@ -3,6 +3,7 @@
  * where they are, and parsers that report every problem with its line.
  */
 import { InputError, typeName, type Issue } from '../issues';
+import { jsonLines } from '../jsonLines';
 
 /** Paths under the app's static root (`static/`), i.e. URLs relative to the site base. */
 export const FALLBACKS_DATA_FILES = {
@@ -29,13 +30,6 @@ export interface ListQuestion {
   readonly gold: string[];
 }
 
-function lines(text: string): { line: string; n: number }[] {
-  return text
-    .split('\n')
-    .map((line, i) => ({ line: line.replace(/\r$/, ''), n: i + 1 }))
-    .filter(({ line }) => line.trim().length > 0);
-}
-
 /**
  * Reads a list dataset: one JSON object per line with exactly one key (the prompt ending in `"\n1."`) whose value
  * is the list of gold answers. Throws an `InputError` listing every bad line.
@@ -43,15 +37,7 @@ function lines(text: string): { line: string; n: number }[] {
 export function parseListDataset(text: string, where = 'dataset'): ListQuestion[] {
   const issues: Issue[] = [];
   const out: ListQuestion[] = [];
-  for (const { line, n } of lines(text)) {
-    const at = `${where}:${n}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      issues.push({ code: 'malformed', path: [], where: at, message: `line ${n} is not JSON (${(err as Error).message})` });
-      continue;
-    }
+  for (const { value, n, at } of jsonLines(text, where, issues)) {
     if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== 1) {
       issues.push({ code: 'invalid_type', path: [], where: at, message: `line ${n} must be an object with one key (the prompt), got ${typeName(value)}` });
       continue;
@@ -78,15 +64,7 @@ export interface BioTopic {
 export function parseBioTopics(text: string, where = 'topics'): BioTopic[] {
   const issues: Issue[] = [];
   const out: BioTopic[] = [];
-  for (const { line, n } of lines(text)) {
-    const at = `${where}:${n}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      issues.push({ code: 'malformed', path: [], where: at, message: `line ${n} is not JSON (${(err as Error).message})` });
-      continue;
-    }
+  for (const { value, n, at } of jsonLines(text, where, issues)) {
     const v = value as Record<string, unknown>;
     if (typeof v !== 'object' || v === null || typeof v.topic !== 'string' || typeof v.popularity !== 'string') {
       issues.push({ code: 'invalid_type', path: [], where: at, message: `line ${n} must have string fields "topic" and "popularity"` });

@@ -80,6 +80,6 @@ export {
   type BioTopic,
   type ListQuestion
 } from './datasets';
-export { meanCounts } from './meanCounts';
+export { meanCounts, countMeans } from './meanCounts';
 export { liveListLabels, LiveListLabeller, type LiveList, type LiveListLabels, type LiveSlot } from './liveList';
 export * from './generation/index';

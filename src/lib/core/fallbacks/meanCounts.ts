@@ -15,15 +15,22 @@ export function meanCounts(rows: readonly ListCounts[], options: { readonly drop
   if (!Array.isArray(rows)) throw new TypeError(`meanCounts(rows): rows must be an array, got ${typeof rows}`);
   const drop = new Set(options.drop ?? []);
   const kept = rows.filter((_, i) => !drop.has(i));
-  const n = kept.length;
-  const mean = (k: keyof ListCounts): number => (n === 0 ? NaN : kept.reduce((s, r) => s + r[k], 0) / n);
+  return { ...countMeans(kept), n: kept.length };
+}
+
+/**
+ * The mean of each count (correct, hallucinated, repeated, bad_format, topic_change, eos) over all of `rows`: the
+ * sum in row order divided by the number of rows. No rows: every mean is NaN (undefined).
+ */
+export function countMeans(rows: readonly ListCounts[]): ListCounts {
+  const n = rows.length;
+  const mean = (k: keyof ListCounts): number => (n === 0 ? NaN : rows.reduce((s, r) => s + r[k], 0) / n);
   return {
     correct: mean('correct'),
     hallucinated: mean('hallucinated'),
     repeated: mean('repeated'),
     bad_format: mean('bad_format'),
     topic_change: mean('topic_change'),
-    eos: mean('eos'),
-    n
+    eos: mean('eos')
   };
 }

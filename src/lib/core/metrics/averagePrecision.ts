@@ -14,7 +14,7 @@
  * @example averagePrecision([0.9, 0.4, 0.4, 0.1, 0.8], [1, 1, 0, 0, 1]) // 1/3·1 + 1/3·1 + 1/3·3/4 = 0.916667
  */
 import { checkBinary } from './checkBinary';
-import { rankScores, type RankedScores, type Weights } from './rankScores';
+import { classTotals, rankScores, type RankedScores, type Weights } from './rankScores';
 
 export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   const { labels: y } = checkBinary(scores, labels, 'averagePrecision');
@@ -24,14 +24,7 @@ export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<nu
 /** Average precision over a pre-sorted order with per-item weights (as `sample_weight`); NaN for one class. */
 export function averagePrecisionRanked(ranked: RankedScores, labels: ArrayLike<number>, weights: Weights): number {
   const { order, groupEnds } = ranked;
-  let totalPos = 0;
-  let totalNeg = 0;
-  for (let i = 0; i < order.length; i++) {
-    const item = order[i];
-    const w = weights === undefined ? 1 : weights[item];
-    if (labels[item] === 1) totalPos += w;
-    else totalNeg += w;
-  }
+  const { pos: totalPos, neg: totalNeg } = classTotals(ranked, labels, weights);
   if (totalPos === 0 || totalNeg === 0) return NaN;
   let tp = 0;
   let fp = 0;

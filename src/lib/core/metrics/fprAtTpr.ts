@@ -14,7 +14,7 @@
  */
 import { InputError } from '../issues';
 import { checkBinary } from './checkBinary';
-import { rankScores, type RankedScores, type Weights } from './rankScores';
+import { classTotals, rankScores, type RankedScores, type Weights } from './rankScores';
 
 export function checkTpr(tpr: unknown, fn: string): asserts tpr is number {
   if (typeof tpr !== 'number' || !(tpr > 0 && tpr <= 1)) {
@@ -31,14 +31,7 @@ export function fprAtTpr(scores: ArrayLike<number>, labels: ArrayLike<number>, t
 /** FPR at the first threshold reaching TPR ≥ `tpr`, over a pre-sorted order with per-item weights. */
 export function fprAtTprRanked(ranked: RankedScores, labels: ArrayLike<number>, weights: Weights, tpr = 0.95): number {
   const { order, groupEnds } = ranked;
-  let totalPos = 0;
-  let totalNeg = 0;
-  for (let i = 0; i < order.length; i++) {
-    const item = order[i];
-    const w = weights === undefined ? 1 : weights[item];
-    if (labels[item] === 1) totalPos += w;
-    else totalNeg += w;
-  }
+  const { pos: totalPos, neg: totalNeg } = classTotals(ranked, labels, weights);
   if (totalPos === 0 || totalNeg === 0) return NaN;
   let tp = 0;
   let fp = 0;

@@ -16,7 +16,7 @@ export {
   type BootstrapResult,
   type Interval
 } from './bootstrapCi';
-export { rankScores, type RankedScores, type Weights } from './rankScores';
+export { rankScores, classTotals, type RankedScores, type Weights } from './rankScores';
 export { quantileSorted } from './quantileSorted';
 export { checkBinary, checkLabels, checkScoreArray, undefinedReason, type CheckedBinary } from './checkBinary';
 export { evaluateAggregations, EVALUATION_METRICS, type Evaluation, type EvaluationOptions, type LabelledTrajectory } from './evaluateAggregations';

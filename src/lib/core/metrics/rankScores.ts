@@ -39,3 +39,20 @@ export function rankScores(scores: ArrayLike<number>, fn = 'rankScores'): Ranked
  * because the `*Ranked` functions run inside bootstrap loops; `bootstrapCi` builds them itself.
  */
 export type Weights = ArrayLike<number> | undefined;
+
+/**
+ * The weighted number of hallucinated (label 1) and factual (any other label) items: Σ weights over each class,
+ * summed in ranked order (a weight of 1 each when `weights` is undefined).
+ */
+export function classTotals(ranked: RankedScores, labels: ArrayLike<number>, weights: Weights): { readonly pos: number; readonly neg: number } {
+  const { order } = ranked;
+  let pos = 0;
+  let neg = 0;
+  for (let i = 0; i < order.length; i++) {
+    const item = order[i];
+    const w = weights === undefined ? 1 : weights[item];
+    if (labels[item] === 1) pos += w;
+    else neg += w;
+  }
+  return { pos, neg };
+}

@@ -1,5 +1,6 @@
 export { runDialogue, runItem, newItemResult, checkCapture, TIMED_OUT_RESPONSE, type DialogueRunOptions, type ItemContext } from './runDialogue';
 export { runDialoguePool, type DialoguePoolOptions } from './runDialoguePool';
+export { modelProvenance } from './modelProvenance';
 export {
   runProbeData,
   PROBE_DATA_FORMAT_VERSION,

@@ -161,13 +161,68 @@ export interface Tally {
   wallMs: number;
 }
 
+/** A tally with every count at zero. */
+export function newTally(): Tally {
+  return { completed: 0, skipped: 0, resumed: 0, failed: 0, labelled: 0, labelFailures: 0, timedOutTurns: 0, truncatedItems: 0, generatedTokens: 0, engineMs: 0, turnsDone: 0, wallMs: 0 };
+}
+
+/** What a run returns: its item count and the counts of its tally. */
+export function runSummary(items: number, t: Tally): RunSummary {
+  return {
+    items,
+    completed: t.completed,
+    skipped: t.skipped,
+    resumed: t.resumed,
+    failed: t.failed,
+    labelled: t.labelled,
+    labelFailures: t.labelFailures,
+    timedOutTurns: t.timedOutTurns,
+    truncatedItems: t.truncatedItems,
+    generatedTokens: t.generatedTokens
+  };
+}
+
+/**
+ * Reads item `index`'s stored result and says whether it still runs, counting in `t` and reporting as it goes:
+ * unreadable → a failure of that item, not of the run (recorded beside it, `item-failed`); finished (marked so, or
+ * a seed file without run_status already holding all K turns) → `item-skipped`; otherwise it runs from turn
+ * `from` (the stored turns), counted as resumed when `from` > 0.
+ */
+export async function openStoredItem(
+  options: Pick<DialogueRunOptions, 'sink' | 'onProgress' | 'items'>,
+  item: DatasetItem,
+  index: number,
+  K: number,
+  t: Tally,
+  iso: () => string
+): Promise<{ readonly run: false } | { readonly run: true; readonly stored: ItemResult | null; readonly from: number }> {
+  const total = options.items.length;
+  let stored: ItemResult | null;
+  try {
+    stored = await options.sink.loadItem(item.id);
+  } catch (e) {
+    t.failed++;
+    await recordFailure(options, item.id, e, iso());
+    options.onProgress?.({ type: 'item-failed', index, total, itemId: item.id, error: (e as Error).message });
+    return { run: false };
+  }
+  if (stored && (stored.run_status === 'complete' || stored.reasoning_chain.length >= K)) {
+    t.skipped++;
+    options.onProgress?.({ type: 'item-skipped', index, total, itemId: item.id });
+    return { run: false };
+  }
+  const from = stored?.reasoning_chain.length ?? 0;
+  if (from > 0) t.resumed++;
+  return { run: true, stored, from };
+}
+
 export async function runDialogue(options: DialogueRunOptions): Promise<RunSummary> {
   const { model, config, items, sink, signal } = options;
   const now = options.now ?? Date.now;
   const iso = () => new Date(now()).toISOString();
   const K = turnsPerItem(config);
   const layers = checkCapture(config, model);
-  const t: Tally = { completed: 0, skipped: 0, resumed: 0, failed: 0, labelled: 0, labelFailures: 0, timedOutTurns: 0, truncatedItems: 0, generatedTokens: 0, engineMs: 0, turnsDone: 0, wallMs: 0 };
+  const t = newTally();
   const n = items.length;
 
   // Turns still to run, for the ETA (items not yet visited count K each).
@@ -176,26 +231,12 @@ export async function runDialogue(options: DialogueRunOptions): Promise<RunSumma
   for (let i = 0; i < n; i++) {
     if (signal?.aborted) throw abortError();
     const item = items[i];
-    let stored: ItemResult | null;
-    try {
-      stored = await options.sink.loadItem(item.id);
-    } catch (e) {
-      // An unreadable stored item is a failure of that item, not of the run.
-      t.failed++;
-      await recordFailure(options, item.id, e, iso());
-      options.onProgress?.({ type: 'item-failed', index: i, total: n, itemId: item.id, error: (e as Error).message });
+    const open = await openStoredItem(options, item, i, K, t, iso);
+    if (!open.run) {
       remainingTurns -= K;
       continue;
     }
-    // Finished: marked so, or (a seed file without run_status) already holding all K turns.
-    if (stored && (stored.run_status === 'complete' || stored.reasoning_chain.length >= K)) {
-      t.skipped++;
-      remainingTurns -= K;
-      options.onProgress?.({ type: 'item-skipped', index: i, total: n, itemId: item.id });
-      continue;
-    }
-    const from = stored?.reasoning_chain.length ?? 0;
-    if (from > 0) t.resumed++;
+    const { stored, from } = open;
     remainingTurns -= from;
     await sink.saveProgress({ current: i + 1, total: n, percentage: ((i + 1) / n) * 100, current_item: item.id, timestamp: iso(), turn: from, turns: K });
     options.onProgress?.({ type: 'item-start', index: i, total: n, itemId: item.id, fromTurn: from, turns: K });
@@ -217,18 +258,7 @@ export async function runDialogue(options: DialogueRunOptions): Promise<RunSumma
     // Whatever happened (finished, truncated early, failed), none of this item's turns are left.
     remainingTurns = afterItem;
   }
-  return {
-    items: n,
-    completed: t.completed,
-    skipped: t.skipped,
-    resumed: t.resumed,
-    failed: t.failed,
-    labelled: t.labelled,
-    labelFailures: t.labelFailures,
-    timedOutTurns: t.timedOutTurns,
-    truncatedItems: t.truncatedItems,
-    generatedTokens: t.generatedTokens
-  };
+  return runSummary(n, t);
 }
 
 /** Marks an error of the sink: storage failures (disk or quota full) stop the run instead of failing one item. */

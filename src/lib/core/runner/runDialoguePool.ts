@@ -17,7 +17,7 @@
 import { turnsPerItem } from '../config/runConfig';
 import type { DatasetItem } from '../datasets/parseDataset';
 import type { ItemResult } from '../itemResult';
-import { checkCapture, newItemResult, recordFailure, runItem, type DialogueRunOptions, type Tally } from './runDialogue';
+import { checkCapture, newItemResult, newTally, openStoredItem, recordFailure, runItem, runSummary, type DialogueRunOptions } from './runDialogue';
 import { abortError, type ItemPool, type RunSink, type RunSummary, type TurnHidden } from './types';
 
 export interface DialoguePoolOptions extends Omit<DialogueRunOptions, 'model'> {
@@ -49,7 +49,7 @@ export async function runDialoguePool(options: DialoguePoolOptions): Promise<Run
   const iso = () => new Date(now()).toISOString();
   const K = turnsPerItem(config);
   const layers = checkCapture(config, model);
-  const t: Tally = { completed: 0, skipped: 0, resumed: 0, failed: 0, labelled: 0, labelFailures: 0, timedOutTurns: 0, truncatedItems: 0, generatedTokens: 0, engineMs: 0, turnsDone: 0, wallMs: 0 };
+  const t = newTally();
   const n = items.length;
   let remainingTurns = n * K;
 
@@ -58,27 +58,13 @@ export async function runDialoguePool(options: DialoguePoolOptions): Promise<Run
   for (let i = 0; i < n; i++) {
     if (signal?.aborted) throw abortError();
     const item = items[i];
-    let stored: ItemResult | null;
-    try {
-      stored = await sink.loadItem(item.id);
-    } catch (e) {
-      t.failed++;
+    const open = await openStoredItem(options, item, i, K, t, iso);
+    if (!open.run) {
       remainingTurns -= K;
-      await recordFailure(options, item.id, e, iso());
-      options.onProgress?.({ type: 'item-failed', index: i, total: n, itemId: item.id, error: (e as Error).message });
       continue;
     }
-    if (stored && (stored.run_status === 'complete' || stored.reasoning_chain.length >= K)) {
-      t.skipped++;
-      remainingTurns -= K;
-      options.onProgress?.({ type: 'item-skipped', index: i, total: n, itemId: item.id });
-      continue;
-    }
-    if (stored && stored.reasoning_chain.length > 0) {
-      t.resumed++;
-      remainingTurns -= stored.reasoning_chain.length;
-    }
-    pending.push({ item, index: i, stored });
+    remainingTurns -= open.from;
+    pending.push({ item, index: i, stored: open.stored });
   }
 
   let stored = 0;
@@ -89,7 +75,7 @@ export async function runDialoguePool(options: DialoguePoolOptions): Promise<Run
       const buffer: Buffered = { saves: [] };
       // Each attempt starts from the stored state again, with its own tallies (kept only when it succeeds).
       const result = p.stored ? structuredClone(p.stored) : newItemResult(p.item, config, model, { provenance: options.provenance, datasetKind: options.datasetKind, now: iso() });
-      const local: Tally = { ...t, completed: 0, labelled: 0, labelFailures: 0, timedOutTurns: 0, truncatedItems: 0, generatedTokens: 0, engineMs: 0, turnsDone: 0, wallMs: 0 };
+      const local = newTally();
       options.onProgress?.({ type: 'item-start', index: p.index, total: n, itemId: p.item.id, fromTurn: result.reasoning_chain.length, turns: K });
       await runItem(
         {
@@ -130,16 +116,5 @@ export async function runDialoguePool(options: DialoguePoolOptions): Promise<Run
     }
   });
   if (summary.cancelled > 0 || signal?.aborted) throw abortError();
-  return {
-    items: n,
-    completed: t.completed,
-    skipped: t.skipped,
-    resumed: t.resumed,
-    failed: t.failed,
-    labelled: t.labelled,
-    labelFailures: t.labelFailures,
-    timedOutTurns: t.timedOutTurns,
-    truncatedItems: t.truncatedItems,
-    generatedTokens: t.generatedTokens
-  };
+  return runSummary(n, t);
 }

@@ -16,11 +16,10 @@
 import { InputError } from '../../core/issues';
 import { matchEntailment } from '../../core/labels';
 import type { EntailsFn, EntailsManyFn } from '../../core/semantic';
-import { resolveApiKey } from './chatClient';
+import { judgeApiOptions, nliModelFor, type JudgeApiConfig, type JudgeDeps, type NliConfig } from './judgeSetup';
 import { LlmEntailment, type LlmEntailmentOptions } from './llmEntailment';
-import { DEFAULT_NLI_DTYPE, DEFAULT_NLI_MODEL } from './nliDefaults';
 import { nliEntailment } from './nliEntailment';
-import type { NliDevice, NliDtype, NliModel } from './nliModel';
+import type { NliModel } from './nliModel';
 
 export type EntailmentKind = 'match' | 'nli' | 'llm';
 export const ENTAILMENT_KINDS: readonly EntailmentKind[] = ['match', 'nli', 'llm'];
@@ -82,51 +81,19 @@ export function llmEntailmentJudge(options: LlmEntailmentOptions, extraProvenanc
 export interface EntailmentConfig {
   readonly entailment_model?: EntailmentKind;
   /** Non-strict clustering is chosen at the `semanticEntropy` call (`strict`), not here. */
-  readonly judge?: { readonly base_url?: string; readonly model?: string; readonly api_key_env?: string; readonly timeout_ms?: number };
-  readonly nli?: {
-    readonly model?: string;
-    readonly revision?: string;
-    readonly dtype?: NliDtype;
-    readonly device?: NliDevice;
-    readonly batch_size?: number;
-    readonly local_model_path?: string;
-    readonly remote_host?: string;
-  };
+  readonly judge?: JudgeApiConfig;
+  readonly nli?: NliConfig;
 }
 
-export interface EntailmentDeps {
-  readonly apiKey?: string | null;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly nliModel?: NliModel;
-  readonly fetch?: typeof fetch;
-}
-
-export async function createEntailmentJudge(config: EntailmentConfig, deps: EntailmentDeps = {}): Promise<EntailmentJudge> {
+export async function createEntailmentJudge(config: EntailmentConfig, deps: JudgeDeps = {}): Promise<EntailmentJudge> {
   const kind = config.entailment_model ?? 'nli';
   if (!ENTAILMENT_KINDS.includes(kind)) {
     throw new InputError([{ code: 'invalid_value', path: ['entailment_model'], message: `entailment_model must be one of ${ENTAILMENT_KINDS.join(', ')}, got ${JSON.stringify(kind)}` }]);
   }
   if (kind === 'match') return matchEntailmentJudge();
   if (kind === 'llm') {
-    const j = config.judge;
-    if (!j) throw new InputError([{ code: 'missing_field', path: ['judge'], message: 'entailment_model "llm" needs judge: {base_url, model, api_key_env}' }]);
-    const apiKey = resolveApiKey(j.api_key_env, deps);
-    return llmEntailmentJudge(
-      { baseURL: j.base_url as string, model: j.model as string, apiKey, timeoutMs: j.timeout_ms, fetch: deps.fetch },
-      { apiKeyEnv: j.api_key_env ?? null }
-    );
+    const { llm, provenance } = judgeApiOptions(config.judge, 'entailment_model "llm"', deps);
+    return llmEntailmentJudge(llm, provenance);
   }
-  if (deps.nliModel) return nliEntailmentJudge(deps.nliModel);
-  const { loadNliModel } = await import('./nliModel');
-  return nliEntailmentJudge(
-    await loadNliModel({
-      model: config.nli?.model ?? DEFAULT_NLI_MODEL,
-      dtype: config.nli?.dtype ?? (DEFAULT_NLI_DTYPE as NliDtype),
-      revision: config.nli?.revision,
-      device: config.nli?.device,
-      batchSize: config.nli?.batch_size,
-      localModelPath: config.nli?.local_model_path,
-      remoteHost: config.nli?.remote_host
-    })
-  );
+  return nliEntailmentJudge(await nliModelFor(config.nli, deps));
 }

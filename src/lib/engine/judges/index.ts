@@ -6,10 +6,8 @@ export {
   nliJudge,
   datasetJudge,
   LABEL_METHODS,
-  DEFAULT_NLI_CONFIG,
   type Judge,
   type JudgeConfig,
-  type JudgeDeps,
   type JudgeStats,
   type Label,
   type LabelDetail,
@@ -17,6 +15,7 @@ export {
   type LabelMethod,
   type MatchJudgeOptions
 } from './judge';
+export { DEFAULT_NLI_CONFIG, judgeApiOptions, nliModelFor, type JudgeApiConfig, type JudgeDeps, type NliConfig } from './judgeSetup';
 export { ChatClient, FAILURE_REASONS, type ChatMessage, type ChatOutcome, type FailureReason, type LlmOptions } from './chatClient';
 export {
   DialogueJudge,

@@ -22,13 +22,13 @@
 import { InputError, typeName } from '../../core/issues';
 import { matchLabel, type MatchLabel, type MatchMethod, type MatchMode } from '../../core/labels';
 import type { Entailment } from '../../core/semantic';
-import { resolveApiKey, type FailureReason, type LlmOptions } from './chatClient';
+import type { FailureReason, LlmOptions } from './chatClient';
 import { DialogueJudge } from './dialogueJudge';
+import { judgeApiOptions, nliModelFor, type JudgeApiConfig, type JudgeDeps, type NliConfig } from './judgeSetup';
 import { SeCorrectnessJudge } from './seCorrectness';
 import { conditionOnQuestion } from './nliEntailment';
-import { DEFAULT_NLI_DTYPE, DEFAULT_NLI_MODEL } from './nliDefaults';
 // Types only: transformers.js is loaded (dynamically) when an NLI judge is first built.
-import type { NliDevice, NliDtype, NliModel } from './nliModel';
+import type { NliModel } from './nliModel';
 
 export type LabelMethod = 'match' | 'f1' | 'judge' | 'nli' | 'dataset';
 export const LABEL_METHODS: readonly LabelMethod[] = ['match', 'f1', 'judge', 'nli', 'dataset'];
@@ -240,30 +240,9 @@ export interface JudgeConfig {
   readonly label_method?: LabelMethod;
   readonly f1_threshold?: number;
   readonly match_mode?: MatchMode;
-  readonly judge?: { readonly base_url?: string; readonly model?: string; readonly api_key_env?: string; readonly timeout_ms?: number };
-  readonly nli?: {
-    readonly model?: string;
-    readonly revision?: string;
-    readonly dtype?: NliDtype;
-    readonly device?: NliDevice;
-    readonly batch_size?: number;
-    readonly local_model_path?: string;
-    readonly remote_host?: string;
-  };
+  readonly judge?: JudgeApiConfig;
+  readonly nli?: NliConfig;
 }
-
-export interface JudgeDeps {
-  /** The API key for `judge` (typed in the page). Wins over `env`. */
-  readonly apiKey?: string | null;
-  /** Where `judge.api_key_env` is looked up (the CLI passes `process.env`). */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** An NLI model already loaded (the page's worker keeps one); otherwise `nli` loads one from `config.nli`. */
-  readonly nliModel?: NliModel;
-  readonly fetch?: typeof fetch;
-}
-
-/** The NLI model a config asks for by default: the quantised ONNX export of cross-encoder/nli-deberta-v3-xsmall. */
-export const DEFAULT_NLI_CONFIG = { model: DEFAULT_NLI_MODEL, dtype: DEFAULT_NLI_DTYPE as NliDtype };
 
 /**
  * createJudge(config[, deps]) builds the judge `config.label_method` names (default 'match'). Misconfiguration
@@ -282,24 +261,9 @@ export async function createJudge(config: JudgeConfig, deps: JudgeDeps = {}): Pr
   }
   if (method === 'dataset') return datasetJudge();
   if (method === 'judge') {
-    const j = config.judge;
-    if (!j) throw new InputError([{ code: 'missing_field', path: ['judge'], message: 'label_method "judge" needs judge: {base_url, model, api_key_env}' }]);
-    const apiKey = resolveApiKey(j.api_key_env, deps);
-    const llm: LlmOptions = { baseURL: j.base_url as string, model: j.model as string, apiKey, timeoutMs: j.timeout_ms, fetch: deps.fetch };
-    const extra = { apiKeyEnv: j.api_key_env ?? null };
-    return config.mode === 'probe_data' ? seCorrectnessLabelJudge(llm, extra) : llmJudge(llm, extra);
+    const { llm, provenance } = judgeApiOptions(config.judge, 'label_method "judge"', deps);
+    return config.mode === 'probe_data' ? seCorrectnessLabelJudge(llm, provenance) : llmJudge(llm, provenance);
   }
   // nli
-  if (deps.nliModel) return nliJudge(deps.nliModel);
-  const { loadNliModel } = await import('./nliModel');
-  const model = await loadNliModel({
-    model: config.nli?.model ?? DEFAULT_NLI_CONFIG.model,
-    dtype: config.nli?.dtype ?? DEFAULT_NLI_CONFIG.dtype,
-    revision: config.nli?.revision,
-    device: config.nli?.device,
-    batchSize: config.nli?.batch_size,
-    localModelPath: config.nli?.local_model_path,
-    remoteHost: config.nli?.remote_host
-  });
-  return nliJudge(model);
+  return nliJudge(await nliModelFor(config.nli, deps));
 }

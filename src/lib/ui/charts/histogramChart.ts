@@ -5,7 +5,7 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { seriesStyle } from './palette';
-import type { Margin, Tick } from './rocChart';
+import type { AxesGeometry } from './axes';
 
 export interface HistogramBins {
   /** bins + 1 increasing edges. */
@@ -58,17 +58,9 @@ export interface HistogramGroup {
   readonly values: ArrayLike<number>;
 }
 
-export interface HistogramGeometry {
+export interface HistogramGeometry extends AxesGeometry {
   readonly kind: 'histogram';
-  readonly width: number;
-  readonly height: number;
-  readonly margin: Margin;
   readonly title: string;
-  readonly description: string;
-  readonly xLabel: string;
-  readonly yLabel: string;
-  readonly xTicks: readonly Tick[];
-  readonly yTicks: readonly Tick[];
   readonly bins: HistogramBins;
   readonly groups: readonly {
     readonly label: string;

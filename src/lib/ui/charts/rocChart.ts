@@ -9,6 +9,7 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
+import type { AxesGeometry } from './axes';
 import { seriesStyle } from './palette';
 
 export interface RocSeries {
@@ -19,30 +20,9 @@ export interface RocSeries {
   readonly auroc?: number;
 }
 
-export interface Tick {
-  readonly pos: number;
-  readonly label: string;
-}
-
-export interface Margin {
-  readonly top: number;
-  readonly right: number;
-  readonly bottom: number;
-  readonly left: number;
-}
-
-export interface RocGeometry {
+export interface RocGeometry extends AxesGeometry {
   readonly kind: 'roc';
-  readonly width: number;
-  readonly height: number;
-  readonly margin: Margin;
   readonly title: string;
-  /** A one-sentence text alternative for screen readers. */
-  readonly description: string;
-  readonly xLabel: string;
-  readonly yLabel: string;
-  readonly xTicks: readonly Tick[];
-  readonly yTicks: readonly Tick[];
   /** The chance line from (0, 0) to (1, 1). */
   readonly diagonal: string;
   readonly series: readonly { readonly label: string; readonly color: string; readonly dash: string; readonly path: string }[];

@@ -4,6 +4,7 @@
  * `<desc>`, axis labels as text, a legend with text beside each swatch, and a `<title>` tooltip on every bar.
  * `id` prefixes the element ids so several charts can sit in one HTML page.
  */
+import { marginEdges } from './axes';
 import type { HistogramGeometry } from './histogramChart';
 import type { RocGeometry } from './rocChart';
 
@@ -14,11 +15,8 @@ export function escapeXml(s: string): string {
 const r = (v: number) => (Math.round(v * 100) / 100).toString();
 
 function frame(g: RocGeometry | HistogramGeometry, id: string, body: string[]): string {
-  const { width, height, margin } = g;
-  const left = margin.left;
-  const right = width - margin.right;
-  const top = margin.top;
-  const bottom = height - margin.bottom;
+  const { width, height } = g;
+  const { left, right, top, bottom } = marginEdges(g);
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title ${id}-desc" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="12">`,
     `<title id="${id}-title">${escapeXml(g.title)}</title>`,

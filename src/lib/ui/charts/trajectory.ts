@@ -5,6 +5,7 @@
 import { extent } from 'd3-array';
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
+import type { Margin, Tick } from './axes';
 
 export interface TrajectorySeries {
   readonly label: string;
@@ -18,9 +19,9 @@ export interface TrajectorySeries {
 export interface TrajectoryGeometry {
   readonly width: number;
   readonly height: number;
-  readonly margin: { readonly top: number; readonly right: number; readonly bottom: number; readonly left: number };
-  readonly xTicks: readonly { readonly x: number; readonly label: string }[];
-  readonly yTicks: readonly { readonly y: number; readonly label: string }[];
+  readonly margin: Margin;
+  readonly xTicks: readonly Tick[];
+  readonly yTicks: readonly Tick[];
   readonly series: readonly {
     readonly label: string;
     readonly color: string;
@@ -43,8 +44,8 @@ export function trajectoryChart(series: readonly TrajectorySeries[], options: { 
   if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
   const x = scaleLinear().domain([0, Math.max(1, turns - 1)]).range([margin.left, width - margin.right]);
   const y = scaleLinear().domain([lo, hi]).nice().range([height - margin.bottom, margin.top]);
-  const xTicks = x.ticks(Math.min(turns, 11)).filter((t) => Number.isInteger(t)).map((t) => ({ x: x(t), label: String(t) }));
-  const yTicks = y.ticks(5).map((t) => ({ y: y(t), label: y.tickFormat(5)(t) }));
+  const xTicks = x.ticks(Math.min(turns, 11)).filter((t) => Number.isInteger(t)).map((t) => ({ pos: x(t), label: String(t) }));
+  const yTicks = y.ticks(5).map((t) => ({ pos: y(t), label: y.tickFormat(5)(t) }));
   const gen = line<{ turn: number; value: number | null }>()
     .defined((d) => d.value !== null && Number.isFinite(d.value))
     .x((d) => x(d.turn))
