@@ -71,6 +71,8 @@ export class ExperimentState {
   revision = $state(0);
   /** What the server says of remote GPU runs (`GET /api/remote`), null before the first check. */
   remote = $state.raw<RemoteProbe | null>(null);
+  /** Where the next run goes (the server's pool only while `remote` says it is available). */
+  runOn = $state<'browser' | 'server'>('browser');
 
   #requestId: string | null = null;
   #channel: BroadcastChannel | null = null;
