@@ -1,16 +1,19 @@
 /**
  * The Try-it page's state: one question, its dialogue streamed turn by turn from the inference worker, the
  * per-turn score trajectory, SpikeScore with its spike turn, and the verdict against a threshold that carries its
- * source (or no verdict, and why).
+ * source (or no verdict, and why). The per-turn score is entropy, NLL, RS, or a stored probe that matches the loaded
+ * model (`tryProbes.ts`), applied in the worker to each turn's hidden states (`metrics.probe_pred`).
  */
 import * as Comlink from 'comlink';
 import type { TurnRecord } from '$lib/core/itemResult';
 import { selectFollowup } from '$lib/core/prompts/selectFollowup';
 import { spikeScore } from '$lib/core/trajectory/spikeScore';
+import { IdbRunStore } from '$lib/store/idb/runStore';
 import type { EngineState } from '$lib/ui/state/engine.svelte';
 import { newRequestId } from '$lib/ui/state/engine.svelte';
 import { thresholdFor, type ThresholdRecord } from '$lib/ui/thresholds';
 import type { DialogueEvent, TurnScoreKey } from '../../workers/protocols/dialogue';
+import { offeredProbes, type OfferedProbe } from './tryProbes';
 
 export interface TurnView {
   readonly turn: number;
@@ -20,7 +23,7 @@ export interface TurnView {
   record: TurnRecord | null;
 }
 
-export const SCORE_KEYS: readonly { key: TurnScoreKey; label: string; help: string }[] = [
+export const SCORE_KEYS: readonly { key: Exclude<TurnScoreKey, 'probe_pred'>; label: string; help: string }[] = [
   { key: 'entropy_mean', label: 'Mean token entropy', help: 'Average entropy (nats) of the full next-token distribution over the turn’s answer. No training needed.' },
   { key: 'nll_mean', label: 'Mean token NLL', help: 'Average negative log-likelihood (nats) of the generated tokens.' },
   { key: 'rs', label: 'Logit-lens RS', help: 'Mean Jensen–Shannon divergence (bits) between intermediate layers’ next-token distributions and the last layer’s, at the last token.' }
@@ -36,6 +39,12 @@ export class TryState {
   maxNewTokens = $state(48);
   seed = $state(42);
   scoreKey = $state<TurnScoreKey>('entropy_mean');
+  /** The probe scoring the turns when `scoreKey` is `probe_pred`. */
+  probeId = $state<string | null>(null);
+  /** Stored probes that match the loaded model, and how many others are stored (never offered). */
+  probes = $state.raw<OfferedProbe[]>([]);
+  otherProbes = $state(0);
+  probesError = $state<string | null>(null);
 
   turns = $state<TurnView[]>([]);
   totalTurns = $state(0);
@@ -47,6 +56,50 @@ export class TryState {
   #requestId: string | null = null;
 
   constructor(private readonly engine: EngineState) {}
+
+  /** The score picker's value: a score key, or `probe:<id>`. */
+  get choice(): string {
+    return this.scoreKey === 'probe_pred' && this.probeId ? `probe:${this.probeId}` : this.scoreKey;
+  }
+  set choice(v: string) {
+    if (v.startsWith('probe:')) {
+      this.scoreKey = 'probe_pred';
+      this.probeId = v.slice('probe:'.length);
+    } else {
+      this.scoreKey = v as TurnScoreKey;
+      this.probeId = null;
+    }
+  }
+
+  /** The chosen probe, when the score is a probe's. */
+  get probe(): OfferedProbe | null {
+    return this.scoreKey === 'probe_pred' ? (this.probes.find((p) => p.id === this.probeId) ?? null) : null;
+  }
+
+  /** Lists the stored probes that match the loaded model; a chosen probe that no longer matches is dropped. */
+  async refreshProbes() {
+    const info = this.engine.info;
+    if (!info) {
+      this.probes = [];
+      this.otherProbes = 0;
+    } else {
+      let store: IdbRunStore | null = null;
+      try {
+        store = await IdbRunStore.open();
+        const { offered, others } = offeredProbes(await store.listProbes(), info);
+        if (this.engine.info?.id !== info.id) return; // another model loaded meanwhile
+        this.probes = offered;
+        this.otherProbes = others;
+        this.probesError = null;
+      } catch (e) {
+        this.probes = [];
+        this.probesError = `The stored probes could not be read: ${(e as Error).message}`;
+      } finally {
+        store?.close();
+      }
+    }
+    if (this.scoreKey === 'probe_pred' && !this.probe) this.choice = 'entropy_mean';
+  }
 
   /** Per-turn scores under the chosen key, turn 0 first (null while a turn is running or has no score). */
   readonly scores = $derived(this.turns.map((t) => {
@@ -119,7 +172,8 @@ export class TryState {
           topP: this.topP,
           maxNewTokens: this.maxNewTokens,
           seed: this.seed,
-          withRs: this.scoreKey === 'rs'
+          withRs: this.scoreKey === 'rs',
+          probeId: this.scoreKey === 'probe_pred' ? this.probeId : null
         },
         Comlink.proxy(onEvent)
       );

@@ -9,7 +9,7 @@ import { runDialogue } from '../../src/lib/core/runner/runDialogue';
 import type { ItemResult } from '../../src/lib/core/itemResult';
 import type { RunSink } from '../../src/lib/core/runner/types';
 import { loadModelFromDir } from '../../src/lib/engine/node/engine';
-import { dialogueItem, dialogueRunConfig } from '../../workers/inference/dialogueConfig';
+import { dialogueItem, dialogueConfig } from '../../workers/inference/dialogueConfig';
 import type { DialogueRequest } from '../../workers/protocols/dialogue';
 
 const QUESTION = 'What is the capital of France?';
@@ -30,7 +30,7 @@ test('a Try-it dialogue on single-threaded WASM equals the same dialogue run by 
   await page.getByTestId('ask').click();
   await expect(page.getByTestId('turn-score')).toHaveCount(3, { timeout: 60_000 });
   await expect(page.getByTestId('spikescore')).toContainText('at turn 1');
-  const browserScores = (await page.getByTestId('turn-score').evaluateAll((els) => els.map((e) => e.getAttribute('data-score')))).map(Number);
+  const browserScores = (await page.getByTestId('turn-score').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))).map(Number);
   const browserResponses = await page.getByTestId('turn').locator('.assistant').evaluateAll((els) => els.map((e) => e.childNodes[1]?.textContent ?? ''));
 
   // The same request, as the page sends it (TryState's defaults), run in Node.
@@ -38,7 +38,7 @@ test('a Try-it dialogue on single-threaded WASM equals the same dialogue run by 
   const model = await loadModelFromDir(resolve('static/models/random-demo'), { dtype: 'fp32', threads: 1 });
   let item: ItemResult | null = null;
   const sink: RunSink = { loadItem: async () => null, save: async (r) => void (item = structuredClone(r)), saveError: async () => undefined, clearError: async () => undefined, saveProgress: async () => undefined };
-  await runDialogue({ model, config: dialogueRunConfig(req), items: [dialogueItem(req)], sink });
+  await runDialogue({ model, config: dialogueConfig(req), items: [dialogueItem(req)], sink });
   await model.dispose();
   const node = item as unknown as ItemResult;
   expect(browserResponses).toEqual(node.reasoning_chain.map((t) => t.response));

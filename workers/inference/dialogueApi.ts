@@ -1,6 +1,7 @@
 /**
  * One question through the dialogue runner (the same `runDialogue` as `spikescore run`), in memory, streamed to
- * the page: tokens as they come, each finished turn with its metrics, and the turn-0 label.
+ * the page: tokens as they come, each finished turn with its metrics, and the turn-0 label. With a probe
+ * (`probeId`), each turn also gets `metrics.probe_pred` from its hidden states (`turnProbe.ts`).
  */
 import type { ItemResult } from '../../src/lib/core/itemResult';
 import { matchLabel } from '../../src/lib/core/labels/matchLabel';
@@ -9,19 +10,23 @@ import type { Labeller, RunSink } from '../../src/lib/core/runner/types';
 import { APP_VERSION } from '../../src/lib/core/version';
 import { createRsFunction } from '../../src/lib/engine/logitLens';
 import type { DialogueApi, DialogueEvent, DialogueRequest } from '../protocols/dialogue';
-import { dialogueItem, dialogueRunConfig } from './dialogueConfig';
+import { dialogueConfig, dialogueItem } from './dialogueConfig';
 import { cancellable, requireModel } from './state';
+import { loadTurnProbe } from './turnProbe';
 
 export const dialogueApi: DialogueApi = {
   async dialogue(req: DialogueRequest, onEvent: (e: DialogueEvent) => void): Promise<ItemResult> {
     const model = requireModel();
-    const config = dialogueRunConfig(req);
+    const probe = req.probeId ? await loadTurnProbe(req.probeId, model.info, req.dbName) : null;
+    const config = dialogueConfig(req, probe ? probe.selection.layerRange : null);
     let stored: ItemResult | null = null;
     let emitted = 0; // turns already sent (the runner grows one item object across saves)
     let labelSent = false;
     const sink: RunSink = {
       loadItem: async () => null,
-      async save(result) {
+      async save(result, turn) {
+        // The probe's score of this turn, from the hidden states the runner is about to store.
+        if (probe && turn) result.reasoning_chain[turn.step].metrics.probe_pred = probe.score(turn.hidden);
         stored = result;
         const turns = config.max_steps + 1;
         for (; emitted < result.reasoning_chain.length; emitted++) {

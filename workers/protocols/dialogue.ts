@@ -2,7 +2,7 @@
 import type { ItemResult, TurnRecord } from '../../src/lib/core/itemResult';
 import type { FollowupModeName } from '../../src/lib/core/prompts/selectFollowup';
 
-export type TurnScoreKey = 'entropy_mean' | 'nll_mean' | 'rs';
+export type TurnScoreKey = 'entropy_mean' | 'nll_mean' | 'rs' | 'probe_pred';
 
 export interface DialogueRequest {
   readonly requestId: string;
@@ -25,6 +25,14 @@ export interface DialogueRequest {
   readonly seed: number;
   /** Also compute the logit-lens RS per turn (costs a projection through the unembedding per turn). */
   readonly withRs?: boolean;
+  /**
+   * A stored probe (its id in the page's IndexedDB) applied to every turn: the dialogue captures the probe's
+   * position and layers, and each turn's `metrics.probe_pred` is the probe's score (higher = more likely
+   * hallucinated). The probe must match the loaded model (id and hidden size), or the dialogue is refused.
+   */
+  readonly probeId?: string | null;
+  /** The IndexedDB database holding the probe (default: the app's); tests may use another. */
+  readonly dbName?: string;
   readonly enableThinking?: boolean;
 }
 

@@ -7,6 +7,9 @@
  * `navigator.locks.query()`. Tabs that do not hold the lock follow read-only: the running tab broadcasts its progress
  * on a BroadcastChannel, and followers poll the store for the runs and items. A run whose record says "running"
  * while no tab holds its lock was interrupted (its tab closed or reloaded) and can be resumed.
+ *
+ * A run on the server's GPU pool (`remoteRun.ts`) is driven from this page instead of the worker, under the same
+ * locks, into the same store: the page sends the items the store lacks and stores each result as it arrives.
  */
 import * as Comlink from 'comlink';
 import { BUILTIN_TEMPLATE } from '$lib/engine/catalog';
@@ -16,6 +19,7 @@ import type { RunRecord } from '$lib/store/idb/schema';
 import { newRequestId, type EngineState } from '$lib/ui/state/engine.svelte';
 import { reloadRequest, type ExperimentError, type ExperimentEvent, type ExperimentOutcome, type ModelSource } from '../../../workers/protocols/experiment';
 import { applyEvent, emptyProgress, type LiveProgress } from './progress';
+import { driveRemoteRun, emptyRemoteProgress, isRemoteRun, probeRemote, type RemoteProbe } from './remoteRun';
 
 export const EXPERIMENT_LOCK = 'spikescore-experiment';
 export const EXPERIMENT_CHANNEL = 'spikescore-experiment';
@@ -26,8 +30,10 @@ type TabMessage =
   | { readonly type: 'started' | 'ended'; readonly runId: string }
   | { readonly type: 'changed' };
 
-export interface RunOutcome extends ExperimentOutcome {
+export interface RunOutcome extends Omit<ExperimentOutcome, 'summary'> {
   readonly runId: string;
+  /** What the page shows of a finished run (a local run's `RunSummary` has more). */
+  readonly summary: { readonly items: number; readonly completed: number; readonly skipped: number; readonly failed: number } | null;
 }
 
 export interface PageError {
@@ -63,6 +69,10 @@ export class ExperimentState {
   busy = $state(false);
   /** Bumped whenever stored runs or items may have changed (views reload). */
   revision = $state(0);
+  /** What the server says of remote GPU runs (`GET /api/remote`), null before the first check. */
+  remote = $state.raw<RemoteProbe | null>(null);
+  /** Where the next run goes (the server's pool only while `remote` says it is available). */
+  runOn = $state<'browser' | 'server'>('browser');
 
   #requestId: string | null = null;
   #channel: BroadcastChannel | null = null;
@@ -71,6 +81,8 @@ export class ExperimentState {
   #lastBump = 0;
   #bumpTimer: ReturnType<typeof setTimeout> | null = null;
   #ready: Promise<void> | null = null;
+  #remoteController: AbortController | null = null;
+  #remoteCheck = 0;
 
   constructor(readonly engine: EngineState) {}
 
@@ -162,8 +174,39 @@ export class ExperimentState {
     });
   }
 
-  /** Continues a paused, stopped or interrupted run, loading its model first if another (or none) is loaded. */
-  async resume(run: RunRecord, judgeApiKey: string | null, hubTemplate: string): Promise<boolean> {
+  /** Asks the server whether remote GPU runs are available with this token (the latest call wins). */
+  async checkRemote(token: string): Promise<RemoteProbe> {
+    const n = ++this.#remoteCheck;
+    const r = await probeRemote(token);
+    if (n === this.#remoteCheck) this.remote = r;
+    return r;
+  }
+
+  /** Creates a run on the server's GPU pool and drives it to its end (or a pause or an error), like `start`. */
+  async startRemote(run: NewRun, token: string, onCreated?: (runId: string) => void): Promise<boolean> {
+    return this.#withLock(async () => {
+      const record = await this.store!.createRun(run);
+      await this.refresh();
+      onCreated?.(record.id);
+      await this.#driveRemote(record, token);
+    });
+  }
+
+  /**
+   * Continues a paused, stopped or interrupted run: a local one loads its model first if another (or none) is
+   * loaded; a remote one resubmits the items the store lacks (with the token from Settings).
+   */
+  async resume(run: RunRecord, judgeApiKey: string | null, hubTemplate: string, remoteToken = ''): Promise<boolean> {
+    if (isRemoteRun(run)) {
+      if (!remoteToken) {
+        this.error = { name: 'NoToken', message: `run ${run.id} runs on the server's GPU pool: enter the Remote server token in Settings (it is kept in memory only, so again after a reload), then press Resume.`, hint: null };
+        return false;
+      }
+      return this.#withLock(async () => {
+        const fresh = (await this.store!.getRun(run.id)) ?? run;
+        await this.#driveRemote(fresh, remoteToken);
+      });
+    }
     return this.#withLock(async () => {
       const loaded = await this.engine.api.experimentModel();
       if (!loaded || loaded.id !== run.model_id) {
@@ -249,9 +292,47 @@ export class ExperimentState {
     else await body();
   }
 
+  /** A remote run: the items go to the server, each result is stored here as it arrives (no worker involved). */
+  async #driveRemote(run: RunRecord, token: string): Promise<void> {
+    const total = ((run.dataset as { items?: unknown[] } | null)?.items ?? []).length;
+    const body = async () => {
+      this.ownRunId = run.id;
+      this.progress = { ...emptyProgress(run.id, total, 0), remote: emptyRemoteProgress(total) };
+      this.#post({ type: 'started', runId: run.id });
+      const controller = new AbortController();
+      this.#remoteController = controller;
+      let outcome: RunOutcome;
+      try {
+        const r = await driveRemoteRun({
+          store: this.store!,
+          runId: run.id,
+          token,
+          signal: controller.signal,
+          onProgress: (rp) => {
+            if (!this.progress) return;
+            this.progress = { ...this.progress, remote: rp, done: rp.stored, skipped: rp.alreadyStored, failed: rp.failed, lastError: rp.lastError };
+            this.#post({ type: 'progress', progress: this.progress });
+          },
+          onStored: () => this.#bump()
+        });
+        outcome = { runId: run.id, ...r };
+      } finally {
+        this.#remoteController = null;
+        this.ownRunId = null;
+      }
+      this.outcome = outcome;
+      this.progress = null;
+      this.#post({ type: 'ended', runId: run.id });
+      void this.checkRemote(token);
+    };
+    if (this.locksAvailable) await navigator.locks.request(runLockName(run.id), body);
+    else await body();
+  }
+
   /** Stops this tab's run after the turn in progress is dropped; finished turns are kept (resume continues). */
   pause(): void {
     if (this.#requestId) this.engine.cancel(this.#requestId);
+    this.#remoteController?.abort();
   }
 
   async deleteRun(id: string): Promise<void> {

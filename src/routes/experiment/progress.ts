@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '../../lib/ui/format';
 import type { ExperimentEvent } from '../../../workers/protocols/experiment';
+import { remoteProgressText, type RemoteProgress } from './remoteRun';
 
 export interface LiveProgress {
   readonly runId: string;
@@ -25,6 +26,8 @@ export interface LiveProgress {
   /** The text generated so far in the current turn (the last 400 characters). */
   readonly text: string;
   readonly lastError: string | null;
+  /** A run on the server's GPU pool: items stored, per node (no turns or tokens are streamed from there). */
+  readonly remote?: RemoteProgress | null;
 }
 
 export function emptyProgress(runId: string, total = 0, turns = 0): LiveProgress {
@@ -61,14 +64,19 @@ export function applyEvent(p: LiveProgress, e: ExperimentEvent): LiveProgress {
 
 /** Fraction of the run finished, in [0, 1]: whole items before this one, plus this item's finished turns. */
 export function fractionDone(p: LiveProgress): number {
+  if (p.remote) return p.remote.total > 0 ? Math.min(1, (p.remote.stored + p.remote.alreadyStored + p.remote.failed) / p.remote.total) : 0;
   if (p.total <= 0) return 0;
   const finishedItems = p.done + p.skipped + p.failed;
   const within = p.turns > 0 && p.turn < p.turns ? p.turn / p.turns : 0;
   return Math.min(1, (finishedItems + within) / p.total);
 }
 
-/** "item 2 of 4 · turn 3 of 6 · 14.2 tok/s · ETA 1 min 5 s · 1 done": the turn shown is the one in progress. */
+/**
+ * "item 2 of 4 · turn 3 of 6 · 14.2 tok/s · ETA 1 min 5 s · 1 done": the turn shown is the one in progress. A remote
+ * run: "3 of 4 items stored · on 2 nodes: node-1 2, node-2 1" (`remoteProgressText`).
+ */
 export function progressText(p: LiveProgress): string {
+  if (p.remote) return remoteProgressText(p.remote);
   const parts = [`item ${p.item} of ${p.total}`];
   if (p.turns) parts.push(`turn ${Math.min(p.turn + 1, p.turns)} of ${p.turns}`);
   parts.push(p.tokensPerSecond === null ? '– tok/s' : `${p.tokensPerSecond.toFixed(1)} tok/s`);

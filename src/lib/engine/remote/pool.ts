@@ -98,6 +98,18 @@ export interface RunSummary {
   readonly attempts: number;
 }
 
+/** What `NodePool.model()` reports. */
+export interface PoolModel {
+  readonly id: string;
+  /** `remote-sglang` or `remote-openai`. */
+  readonly layout: string;
+  readonly numLayers: number;
+  readonly hiddenSize: number;
+  readonly capturableLayers: readonly number[];
+  /** Scores no node can give, with why (`entropy`, `logit_lens`, `hidden_states`). */
+  readonly unavailable: Readonly<Partial<Record<string, string>>>;
+}
+
 export interface NodeStatus {
   readonly name: string;
   readonly up: boolean;
@@ -167,6 +179,20 @@ export class NodePool {
 
   get size(): number {
     return this.states.length;
+  }
+
+  /**
+   * The model the pool serves, as a client plans a run with it: the first node's id and sizes, the hidden-state
+   * indices EVERY node can capture (an SGLang node without hidden states makes it none), and every score any node
+   * names unavailable (with that node's reason).
+   */
+  model(): PoolModel {
+    const infos = this.states.map((s) => s.node.model.info);
+    const first = infos[0];
+    const capturable = first.capturableLayers.filter((l) => infos.every((i) => i.capturableLayers.includes(l)));
+    const unavailable: Partial<Record<string, string>> = {};
+    for (const i of infos) for (const [k, v] of Object.entries(i.unavailable ?? {})) unavailable[k] ??= v;
+    return { id: first.id, layout: first.layout, numLayers: first.numLayers, hiddenSize: first.hiddenSize, capturableLayers: capturable, unavailable };
   }
 
   status(now = Date.now()): NodeStatus[] {

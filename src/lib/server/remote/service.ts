@@ -116,7 +116,9 @@ export class RemoteService {
     const refused = this.refuseUnlessReady(request);
     if (refused) return refused;
     const pool = this.options.pool!;
+    const model = pool.model();
     return jsonResponse(200, {
+      model: { id: model.id, layout: model.layout, num_layers: model.numLayers, hidden_size: model.hiddenSize, capturable_layers: model.capturableLayers, unavailable: model.unavailable },
       nodes: pool.status().map((s) => ({ name: s.name, up: s.up, active: s.active, max_concurrency: s.maxConcurrency, completed: s.completed, failed_attempts: s.failedAttempts })),
       modes: Object.keys(this.modes),
       limits: { max_body_bytes: this.maxBodyBytes, max_items: this.maxItems }

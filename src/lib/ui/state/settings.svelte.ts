@@ -1,6 +1,6 @@
 /**
- * App settings. The hub address and judge endpoint persist in localStorage; the judge API key lives in memory for
- * this session only and is never stored or exported.
+ * App settings. The hub address and judge endpoint persist in localStorage; the judge API key and the remote
+ * server's token live in memory for this session only and are never stored or exported.
  */
 import { getContext, setContext } from 'svelte';
 import { DEFAULT_HUB_TEMPLATE } from '$lib/engine/sources';
@@ -16,6 +16,8 @@ export class SettingsState {
   readonly judgeModel = new Persisted('spikescore.judge.model', 'gpt-4o-mini');
   /** Memory only. */
   judgeApiKey = $state('');
+  /** The app server's API token (`SPIKESCORE_API_TOKEN`) for remote GPU runs. Memory only. */
+  remoteToken = $state('');
 
   apply() {
     const root = document.documentElement;
