@@ -1,7 +1,8 @@
 import type { Command } from '../command';
+import { tinyModel } from './tiny-model';
 
 /**
  * Every `spikescore` command, in the order `--help` lists them. A command lives in its own file in this folder
  * and is added here with one line.
  */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [tinyModel];
