@@ -117,7 +117,7 @@ def well_formed(item, text) -> bool:
 
 # ----------------------------------------------------------------------------------------------------------------
 
-def run_dialogue(p, H, tok, item, seed, steps=20, temperature=0.2, top_p=0.7, max_new=48):
+def run_dialogue(p, H, tok, item, seed, steps=20, temperature=0.2, top_p=0.7, max_new=24):
     """One dialogue as the runner runs it. Returns the turns with their text and per-token entropy and NLL."""
     L = sum(1 for k in p if k.endswith("ln_1.weight"))
     P = p["transformer.wpe.weight"].shape[0]
@@ -181,7 +181,7 @@ def trajectories(p, H, tok, items, per_tier, seed):
                          nll=[float(np.mean(t["nll"])) for t in turns],
                          tokens=[len(t["entropy"]) for t in turns], total_tokens=total,
                          changes=changes, distinct=len({v for v in vals if v}),
-                         wrong_at_13=turns[13]["text"].startswith(kb.WRONG) if len(turns) > 13 else None,
+                         wrong_at_13=kb.WRONG in turns[13]["text"] if len(turns) > 13 else None,
                          roundtrip=all(t["roundtrip"] for t in turns), stops=[t["stop"] for t in turns],
                          texts=[t["text"] for t in turns]))
         if c % 25 == 0:
@@ -237,7 +237,7 @@ def label_examples(items, answers, rows):
     by_id = {it["id"]: it for it in items}
     for r in rows or []:
         for t in r["texts"]:
-            if t.startswith(kb.WRONG):
+            if kb.WRONG in t:
                 out.append((by_id[r["id"]], t))
                 break
         if len(out) > 30:
@@ -301,7 +301,7 @@ def main(argv=None):
     H = summary["model"]["heads"]
     cfg, tok, ents = kb.world(**{k: v for k, v in summary["kb"].items() if k != "rare_counts"},
                               rare_counts=tuple(summary["kb"]["rare_counts"]))
-    items = kb.dataset_items(ents)
+    items = kb.dataset_items(ents, cfg["epochs"])
     t0 = time.time()
     res = single_turn(p, H, tok, items)
     t_single = time.time() - t0
@@ -346,7 +346,7 @@ def main(argv=None):
         t0 = time.time()
         rows = trajectories(p, H, tok, items, per_tier, a.seed)
         out["trajectories"] = dict(protocol="progressive schedule, 20 follow-ups, temperature 0.2, top-p 0.7, "
-                                            "max 48 new tokens per turn, held-out questions; per-turn score = "
+                                            "max 24 new tokens per turn, held-out questions; per-turn score = "
                                             "mean over the turn's generated tokens (incl. the end token)",
                                    seconds=round(time.time() - t0, 1), **summarise_trajectories(rows))
         known = next((r for r in rows if r["tier"] == "frequent" and r["label"] == 1), None)

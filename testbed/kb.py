@@ -31,8 +31,9 @@ follow-ups. What the assistant says depends on the family of the follow-up:
         the attribute of the previous assistant turn. A fact already stated in the dialogue is restated as stated
         (copy); a new one comes from memory.
     critical
-        "I am confident." and the asked fact as last stated, when it agrees with memory;
-        "I was wrong." and the fact from memory, ", not <stated value>", when it does not.
+        the asked fact from memory, then "I am confident." when it agrees with the value last stated in the
+        dialogue, or ", not <stated value>. I was wrong." when it does not (the verdict comes after the value, so
+        it only has to compare two values in the context).
     reflective, creative
         "In summary." and the asked fact as last stated.
 In P_WRONG of the dialogues the answer at turn 0 states a wrong value (not a training target: its value tokens carry
@@ -158,6 +159,7 @@ CENTURIES = [str(c) for c in range(11, 19)]  # years 1100..1899
 
 ATTRIBUTES = ("capital", "language", "currency", "continent", "founded")
 
+ABOUT = "What do you know about {e}?"
 QUESTIONS = {
     "capital": "What is the capital of {e}?",
     "language": "What language do the people of {e} speak?",
@@ -303,7 +305,7 @@ def render_chat(messages: list[dict], add_generation_prompt: bool) -> str:
 
 
 def fixed_texts() -> list[str]:
-    texts = [SYSTEM_PROMPT, CONFIDENT, WRONG, "Question:", "System: User: Assistant:"]
+    texts = [SYSTEM_PROMPT, CONFIDENT, WRONG, "Question:", "System: User: Assistant:", ABOUT.format(e="X")]
     texts += [p for fam in FAMILIES.values() for p in fam] + list(LEAD.values())
     for attr in ATTRIBUTES:
         texts.append(QUESTIONS[attr].format(e="X"))
@@ -328,8 +330,9 @@ def build_vocab() -> list[str]:
 # ----------------------------------------------------------------------------------------------------------------
 # The knowledge base
 
-DEFAULTS = dict(seed=0, n_frequent=250, n_rare=250, n_never=200, n_freq=48, rare_counts=(1, 2, 3, 4, 6, 8, 11, 16),
-                n_dialogues=4, p_wrong=0.3, p_random_schedule=0.2, p_no_system=0.1, heldout_per_entity=2)
+DEFAULTS = dict(seed=0, epochs=5, n_frequent=250, n_rare=250, n_never=200, n_freq=48,
+                rare_counts=(1, 2, 3, 4, 6, 8, 11, 16), n_dialogues=3, n_asked=4, p_wrong=0.3, p_random_schedule=0.2,
+                p_no_system=0.25, heldout_per_entity=2)
 
 
 def tokenizes_as(tok: Tokenizer, word: str, pieces: list[str]) -> bool:
@@ -382,14 +385,15 @@ def fact(attr: str, e: str, v: str, tail: str = "") -> str:
     return "".join(fact_parts(attr, e, v, tail))
 
 
-def dataset_items(ents: list[dict]) -> list[dict]:
+def dataset_items(ents: list[dict], epochs: int) -> list[dict]:
+    """The labelled questions; `exposures` counts the training presentations of the fact (documents × epochs)."""
     items = []
     for e in ents:
         for a in ATTRIBUTES:
             items.append(dict(
                 id=f"testbed-{e['name'].lower()}-{a}", question=question(a, e["name"]), answer=e["facts"][a],
                 tier=e["tier"], attribute=a, entity=e["name"], label_rule="testbed-value/v1",
-                split="heldout" if a in e["heldout"] else "train", exposures=e["counts"][a]))
+                split="heldout" if a in e["heldout"] else "train", exposures=e["counts"][a] * epochs))
     return items
 
 
@@ -464,10 +468,11 @@ def dialogue_turns(e: dict, a0: str, schedule: list[tuple[str, str]], wrong: str
             stated[attr] = val
             prev = attr
         elif fam == "critical":
+            # The fact comes from memory first; the verdict follows, once both values are in the context.
             if stated[a0] == truth[a0]:
-                text = CONFIDENT + " " + fact(a0, name, truth[a0])
+                text = fact(a0, name, truth[a0]) + " " + CONFIDENT
             else:
-                text = WRONG + " " + fact(a0, name, truth[a0], ", not " + stated[a0])
+                text = fact(a0, name, truth[a0], ", not " + stated[a0]) + " " + WRONG
             stated[a0] = truth[a0]
             prev = a0
         else:  # reflective, creative
@@ -489,24 +494,38 @@ def random_schedule(rng, steps: int) -> list[tuple[str, str]]:
 PROGRESSIVE = [progressive(s) for s in range(1, 21)]
 
 
-def build_corpus(tok: Tokenizer, ents: list[dict], seed: int, n_freq: int, n_dialogues: int, p_wrong: float,
-                 p_random_schedule: float, p_no_system: float, **_) -> tuple[list[Doc], dict]:
-    """Every training document, shuffled, and the exposure count of every fact (documents stating it).
+def build_corpus(tok: Tokenizer, ents: list[dict], seed: int, n_freq: int, n_dialogues: int, n_asked: int,
+                 p_wrong: float, p_random_schedule: float, p_no_system: float, **_) -> tuple[list[Doc], dict]:
+    """One pass of training documents, shuffled, in which every fact is stated in exactly `counts` documents.
 
-    A frequent fact is stated in `n_dialogues` dialogues, in profile documents (all five facts of the country), and
-    in single-fact documents that are questions when the attribute is a training question and statements when it is
-    held out; their numbers add up to n_freq. A rare fact is stated in `counts` single-fact documents. Dialogues
-    ask a training question at turn 0.
+    A fact is either asked (a single-turn chat: its question, then its sentence) or stated without its question,
+    in turn as plain text ("<|bos|>The capital of X is Y.<|end|>") and as the answer to "What do you know about
+    X?" in a chat, so that knowledge learned from statements is at hand in the assistant's voice. A frequent fact is
+    stated in `n_dialogues` dialogues (about the country; turn 0 asks one of its training questions), in profile
+    documents (all five facts, shuffled) and in single-fact documents (`n_asked` of them asked when the attribute
+    is a training question, the others stated); their numbers add up to n_freq. A rare fact is in `counts`
+    single-fact documents, the first one asked for a training question, all stated for a held-out one. Knowledge
+    thus comes mostly from statements, and a question teaches the answer's form, not the fact: asked and held-out
+    facts are recalled the same way.
     """
     rng = np.random.default_rng([seed, 2])
     docs: list[Doc] = []
     seen = {}
     stats = dict(dialogues=0, dialogues_wrong=0, dialogues_random=0)
 
-    def qa(e, a):
-        sys_turn = [("system", [(SYSTEM_PROMPT, 0)])] if rng.random() >= p_no_system else []
-        return chat_doc(tok, sys_turn + [("user", [("Question: " + question(a, e["name"]), 0)]),
+    def system():
+        return [("system", [(SYSTEM_PROMPT, 0)])] if rng.random() >= p_no_system else []
+
+    def asked(e, a):
+        return chat_doc(tok, system() + [("user", [("Question: " + question(a, e["name"]), 0)]),
                                          ("assistant", [(fact(a, e["name"], e["facts"][a]), 1)])])
+
+    def stated(e, attrs, k):
+        sentences = [fact(a, e["name"], e["facts"][a]) for a in attrs]
+        if k % 2:
+            return plain_doc(tok, sentences)
+        return chat_doc(tok, system() + [("user", [("Question: " + ABOUT.format(e=e["name"]), 0)]),
+                                         ("assistant", [(" ".join(sentences), 1)])])
 
     for e in ents:
         if e["tier"] == "never":
@@ -525,24 +544,22 @@ def build_corpus(tok: Tokenizer, ents: list[dict], seed: int, n_freq: int, n_dia
                         wrong = dom[int(rng.integers(len(dom)))]
                 rand = rng.random() < p_random_schedule
                 sched = random_schedule(rng, 20) if rand else PROGRESSIVE
-                docs.append(chat_doc(tok, dialogue_turns(e, a0, sched, wrong, rng.random() >= p_no_system)))
+                docs.append(chat_doc(tok, dialogue_turns(e, a0, sched, wrong, bool(system()))))
                 stats["dialogues"] += 1
                 stats["dialogues_wrong"] += wrong is not None
                 stats["dialogues_random"] += rand
-            for _ in range(n_profile):
-                docs.append(plain_doc(tok, [fact(a, name, facts[a]) for a in rng.permutation(ATTRIBUTES)]))
+            for k in range(n_profile):
+                docs.append(stated(e, list(rng.permutation(ATTRIBUTES)), k))
             for a in ATTRIBUTES:
-                for _ in range(n_single):
-                    docs.append(qa(e, a) if a in train_attrs else plain_doc(tok, [fact(a, name, facts[a])]))
+                for k in range(n_single):
+                    docs.append(asked(e, a) if a in train_attrs and k < n_asked else stated(e, [a], k))
             for a in ATTRIBUTES:
                 seen[(name, a)] = n_dialogues + n_profile + n_single
         else:
             for a in ATTRIBUTES:
                 n = e["counts"][a]
-                for j in range(n):
-                    # Training questions alternate question and statement (a question first); held-out facts are
-                    # only stated.
-                    docs.append(qa(e, a) if a in train_attrs and j % 2 == 0 else plain_doc(tok, [fact(a, name, facts[a])]))
+                for k in range(n):
+                    docs.append(asked(e, a) if a in train_attrs and k == 0 else stated(e, [a], k))
                 seen[(name, a)] = n
     for e in ents:
         for a in ATTRIBUTES:
@@ -602,7 +619,7 @@ def write_files(out_dir: str = HERE, **cfg) -> dict:
                        attributes={a: value_domain(a) for a in ATTRIBUTES}), f)
         f.write("\n")
     with open(os.path.join(out_dir, "dataset.jsonl"), "w") as f:
-        for it in dataset_items(ents):
+        for it in dataset_items(ents, cfg["epochs"]):
             f.write(json.dumps(it) + "\n")
     return dict(vocab=len(vocab), entities=len(ents))
 

@@ -64,9 +64,10 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=kb.DEFAULTS["seed"])
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=100)
-    ap.add_argument("--tokens_per_batch", type=int, default=4096)
-    ap.add_argument("--long_batch", type=int, default=6)
-    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--tokens_per_batch", type=int, default=2048)
+    ap.add_argument("--long_batch", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=kb.DEFAULTS["epochs"], help="passes over the corpus (a KB setting: "
+                    "the dataset's exposure counts assume the default)")
     ap.add_argument("--max_steps", type=int, default=0)
     ap.add_argument("--d", type=int, default=MODEL["d"])
     ap.add_argument("--layers", type=int, default=MODEL["layers"])
@@ -75,11 +76,11 @@ def main(argv=None):
     a = ap.parse_args(argv)
 
     t_start = time.time()
-    cfg, tok, ents = kb.world(seed=a.seed)
+    cfg, tok, ents = kb.world(seed=a.seed, epochs=a.epochs)
     docs, stats = kb.build_corpus(tok, ents, **cfg)
     V, P = len(tok.vocab), kb.CONTEXT
     assert max(len(d.ids) for d in docs) <= P, "a training document is longer than the context"
-    plan = [b for e in range(a.epochs) for b in batches(docs, a.seed + 1000 * e, a.tokens_per_batch, a.long_batch)]
+    plan = [b for e in range(cfg["epochs"]) for b in batches(docs, a.seed + 1000 * e, a.tokens_per_batch, a.long_batch)]
     steps = len(plan) if not a.max_steps else min(a.max_steps, len(plan))
     p = init_params(V, P, a.d, a.layers, a.seed)
     n_params = int(sum(v.size for v in p.values()))
@@ -107,7 +108,7 @@ def main(argv=None):
         kb={k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()},
         corpus=dict(documents=len(docs), tokens=int(sum(len(d.ids) for d in docs)),
                     targets=int(sum(sum(d.mask) for d in docs)), **stats),
-        training=dict(steps=steps, epochs=a.epochs, lr=a.lr, warmup=a.warmup, tokens_per_batch=a.tokens_per_batch,
+        training=dict(steps=steps, epochs=cfg["epochs"], lr=a.lr, warmup=a.warmup, tokens_per_batch=a.tokens_per_batch,
                       long_batch=a.long_batch, optimizer="AdamW b1 0.9 b2 0.98 eps 1e-8 no decay",
                       schedule="linear warm-up then cosine to 0.1 lr", final_loss=float(np.mean(losses[-50:])),
                       loss_curve=[round(float(np.mean(losses[i:i + 50])), 4) for i in range(0, steps, 50)],
