@@ -7,6 +7,7 @@ import { fallbacksRun } from './fallbacks-run';
 import { metricsCommand } from './metrics';
 import { probeTrainCommand } from './probeTrain';
 import { runCommand } from './run';
+import { testbedModel } from './testbed-model';
 import { tinyModel } from './tiny-model';
 
 /**
@@ -23,5 +24,6 @@ export const commands: readonly Command[] = [
   fallbacksLabel,
   fallbacksOrderTest,
   fallbacksRun,
-  tinyModel
+  tinyModel,
+  testbedModel
 ];
