@@ -41,6 +41,27 @@ describe('Judge with label_method match, f1 and dataset', () => {
     expect(d.stats()).toEqual({ calls: 4, correct: 1, hallucinated: 1, unknown: 2, failures: { missing: 1, invalid: 1 } });
   });
 
+  it('datasetJudge labels a testbed item exactly by its rule from the answer, and a broken one as unknown', async () => {
+    const d = datasetJudge();
+    const meta = { attribute: 'capital', label_rule: 'testbed-value/v1' };
+    const item = { meta };
+    expect(await d.label('What is the capital of Falubia?', ['Hartton'], 'The capital of Falubia is Hartton.', item)).toEqual({
+      label: 1,
+      source: 'dataset',
+      detail: { kind: 'dataset', raw: null, rule: 'testbed-value/v1', reason: 'correct', values: ['Hartton'] }
+    });
+    expect(await d.label('q', ['Hartton'], 'The capital of Falubia is Thorpmoor.', item)).toMatchObject({ label: 0, detail: { reason: 'wrong_value', values: ['Thorpmoor'] } });
+    expect(await d.label('q', ['Hartton'], 'It is Hartton or Thorpmoor.', item)).toMatchObject({ label: 0, detail: { reason: 'several_values' } });
+    expect(await d.label('q', ['Hartton'], 'I am not sure.', item)).toMatchObject({ label: 0, detail: { reason: 'no_value', values: [] } });
+    // An explicit label wins over the rule.
+    expect((await d.label('q', ['Hartton'], 'Thorpmoor', { label: 1, meta })).label).toBe(1);
+    const broken = await d.label('q', ['Paris'], 'Paris', { meta: { attribute: 'capital', label_rule: 'testbed-value/v1' } });
+    expect(broken).toMatchObject({ label: null, detail: { reason: 'invalid', rule: 'testbed-value/v1' } });
+    expect((broken.detail as { message: string }).message).toContain('"Paris" is not a value of the attribute capital');
+    expect(await d.label('q', ['Hartton'], 'Hartton', { meta: { attribute: 'flag', label_rule: 'testbed-value/v1' } })).toMatchObject({ label: null, detail: { reason: 'invalid' } });
+    expect(d.stats()).toMatchObject({ calls: 7, correct: 2, hallucinated: 3, unknown: 2 });
+  });
+
   it('createJudge and label refuse bad input, naming the field', async () => {
     await expect(createJudge({ label_method: 'vote' as never })).rejects.toThrow('label_method must be one of match, f1, judge, nli, dataset, got "vote"');
     await expect(createJudge({ label_method: 'f1', f1_threshold: 1.5 })).rejects.toThrow('f1_threshold must be a number in [0, 1], got 1.5');

@@ -74,7 +74,7 @@ async function defaultLoadModel(req: LoadRequest): Promise<LoadedModel> {
     onProgress: (p: { status: string; file?: string }) => {
       // A local folder is read, never downloaded; a hub file says when it downloads and when it is done.
       if (p.status === 'done') req.onProgress?.(`read ${p.file}`);
-      else if (p.status === 'download' && req.ref.kind !== 'local') req.onProgress?.(`downloading ${p.file}`);
+      else if (p.status === 'download' && req.ref.kind === 'hub') req.onProgress?.(`downloading ${p.file}`);
     }
   };
   if (req.ref.kind === 'local') return loadModelFromDir(req.ref.path, { ...options, modelId: req.ref.id });
@@ -87,7 +87,13 @@ async function defaultLoadModel(req: LoadRequest): Promise<LoadedModel> {
     ]);
     return loadModel(new HubSource(req.ref.id, undefined, new FsBlobCache(defaultCacheDir(req.env))), { ...options, modelId: req.ref.id });
   }
-  throw new InputError([{ code: 'unsupported', path: ['model_path'], message: 'model_path is missing and the built-in testbed model is not available in the CLI of this build; set model_path to a model folder or a hub id' }]);
+  // No model_path: the knowledge testbed (testbed/MODEL_CARD.md), written once into the model cache.
+  const [{ ensureTestbedModel, TESTBED_MODEL_ID }, { defaultCacheDir }] = await Promise.all([
+    import('../../lib/engine/testbed/ensureTestbedModel'),
+    import('../../lib/engine/node/fsCache')
+  ]);
+  const dir = await ensureTestbedModel(defaultCacheDir(req.env), { onProgress: req.onProgress });
+  return loadModelFromDir(dir, { ...options, modelId: TESTBED_MODEL_ID });
 }
 
 /** The judges' builder (`engine/judges`): match/F1, the LLM judge (key read from env by name), NLI, dataset labels. */
@@ -166,6 +172,11 @@ export function progressLine(e: Extract<ProgressEvent, { type: 'turn' }>): strin
   return `${bar} item ${e.index + 1}/${e.total} · turn ${e.turn + 1}/${e.turns} · ${speed} · ${eta}${e.timedOut ? ' · timed out' : ''}`;
 }
 
+/** An item with its own 0/1 label or the knowledge testbed's label rule (`label_method: "dataset"` labels it). */
+function carriesExactLabel(item: DatasetItem): boolean {
+  return item.label === 0 || item.label === 1 || item.meta?.label_rule === 'testbed-value/v1';
+}
+
 async function findDataset(value: string, configPath: string, cwd: string): Promise<string> {
   const tried = [resolve(cwd, value), resolve(dirname(configPath), value)];
   for (const p of tried) if (await exists(p)) return p;
@@ -191,7 +202,13 @@ export function createRunCommand(deps: RunCommandDeps): Command {
       'Output (output_dir): <safe_id>.json per item, <safe_id>.safetensors (hidden states), <safe_id>_error.json for a failed',
       'item, progress.json and manifest.json (config and provenance). probe_data mode writes probe_data.jsonl and',
       'probe_data.safetensors. A non-empty output_dir needs --resume, and --resume needs the same result-deciding config.',
-      'With remote_engines (and remote_tokenizer) the dialogues run on those engines, each item on one node (docs/remote.md).'
+      'With remote_engines (and remote_tokenizer) the dialogues run on those engines, each item on one node (docs/remote.md).',
+      'Without model_path the run uses the built-in knowledge testbed model (testbed/MODEL_CARD.md), written once into the',
+      'model cache; its questions with exact labels are testbed/dataset.jsonl (label_method "dataset" applies their rule,',
+      'and is the default when every item carries a label or a label rule).',
+      '',
+      'example (the testbed, offline, 20 questions):',
+      '  spikescore run testbed/run.config.json'
     ].join('\n'),
     run: (args, io) => runCommandImpl(args, io, deps)
   };
@@ -205,10 +222,11 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
   const resume = Boolean(args.options.resume);
 
   // 1. Config.
-  const parsed = parseRunConfig(await readJsonFile(configPath), { where: args.positionals[0], context: 'cli' });
+  const rawConfig = await readJsonFile(configPath);
+  const parsed = parseRunConfig(rawConfig, { where: args.positionals[0], context: 'cli' });
   if (!parsed.ok) throw new InputError(parsed.issues);
   if (parsed.warnings.length) io.stderr(prettifyIssues(parsed.warnings) + '\n');
-  const config = parsed.value;
+  let config = parsed.value;
   if (!config.dataset_path) throw new InputError([{ code: 'missing_field', path: ['dataset_path'], message: `${args.positionals[0]}: dataset_path is required for \`spikescore run\` (a JSON or JSONL file)` }]);
 
   // 2. Dataset: every bad record is reported; then sampling.
@@ -223,6 +241,13 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
     return p ? [{ code: 'invalid_value', path: [], where: config.dataset_path!, message: `${config.dataset_path}: ${p}` }] : [];
   });
   if (reserved.length) throw new InputError(reserved);
+  // A dataset whose every item carries its exact label (or the testbed's label rule) is labelled by it unless the
+  // config chose a label_method.
+  const explicitLabels = rawConfig !== null && typeof rawConfig === 'object' && ('label_method' in rawConfig || 'judge' in rawConfig);
+  if (!explicitLabels && items.length && items.every(carriesExactLabel)) {
+    config = { ...config, label_method: 'dataset' };
+    io.stderr('labels: every item carries an exact label or label rule; label_method "dataset"\n');
+  }
   const datasetSha = createHash('sha256').update(datasetText).digest('hex');
 
   // A probe named in the config is checked now (it loads; the capture keeps its position and layers) and applied

@@ -17,7 +17,10 @@
  *   question gives the context, as the SE pipeline conditions its NLI judge on the question); else 0. All
  *   aliases are judged in one batch; a model error gives null ('nli_error').
  * - `dataset`: the item's own exact label (`item.label`, already in the nli_label convention: 1 correct,
- *   0 hallucinated), passed through; missing → null ('missing'), anything but 0/1/null → null ('invalid').
+ *   0 hallucinated), passed through; anything but 0/1/null → null ('invalid'). An item without a label whose
+ *   `meta.label_rule` is the knowledge testbed's (`testbed-value/v1`, e.g. every line of testbed/dataset.jsonl) is
+ *   labelled exactly by that rule from the model's answer and `meta.attribute` (`engine/testbed/label.ts`); a
+ *   broken testbed item gives null ('invalid'); otherwise missing → null ('missing').
  */
 import { InputError, typeName } from '../../core/issues';
 import { matchLabel, type MatchLabel, type MatchMethod, type MatchMode } from '../../core/labels';
@@ -27,6 +30,7 @@ import { DialogueJudge } from './dialogueJudge';
 import { judgeApiOptions, nliModelFor, type JudgeApiConfig, type JudgeDeps, type NliConfig } from './judgeSetup';
 import { SeCorrectnessJudge } from './seCorrectness';
 import { conditionOnQuestion } from './nliEntailment';
+import { TESTBED_LABEL_RULE, testbedJudge, type TestbedAttribute, type TestbedReason } from '../testbed/label';
 // Types only: transformers.js is loaded (dynamically) when an NLI judge is first built.
 import type { NliModel } from './nliModel';
 
@@ -37,6 +41,8 @@ export const LABEL_METHODS: readonly LabelMethod[] = ['match', 'f1', 'judge', 'n
 export interface LabelItem {
   /** The dataset's own label (1 correct, 0 hallucinated), for `dataset`. */
   readonly label?: unknown;
+  /** The record's other fields: `label_rule` and `attribute` select the testbed rule for `dataset`. */
+  readonly meta?: Readonly<Record<string, unknown>>;
 }
 
 export type LabelDetail =
@@ -64,7 +70,17 @@ export type LabelDetail =
       readonly reason: FailureReason | 'no_gold' | null;
       readonly status: number | null;
     }
-  | { readonly kind: 'dataset'; readonly raw: unknown; readonly reason: 'missing' | 'invalid' | null };
+  | { readonly kind: 'dataset'; readonly raw: unknown; readonly reason: 'missing' | 'invalid' | null }
+  | {
+      readonly kind: 'dataset';
+      readonly raw: null;
+      readonly rule: typeof TESTBED_LABEL_RULE;
+      /** Why the rule gave its label (`correct`, `wrong_value`, `several_values`, `no_value`), or why it could not. */
+      readonly reason: TestbedReason | 'invalid';
+      /** The attribute values the answer states. */
+      readonly values: readonly string[];
+      readonly message?: string;
+    };
 
 export interface Label {
   readonly label: 1 | 0 | null;
@@ -223,8 +239,18 @@ export function nliJudge(model: NliModel): Judge {
 export function datasetJudge(): Judge {
   return makeJudge(
     'dataset',
-    async (_q, _g, _a, item) => {
+    async (_q, golds, answer, item) => {
       const raw = item?.label;
+      if ((raw === undefined || raw === null) && item?.meta?.label_rule === TESTBED_LABEL_RULE) {
+        const rule = TESTBED_LABEL_RULE;
+        try {
+          const j = testbedJudge({ answer: golds[0] ?? '', attribute: item.meta.attribute as TestbedAttribute, label_rule: rule }, answer);
+          return { label: j.label, source: 'dataset', detail: { kind: 'dataset', raw: null, rule, reason: j.reason, values: j.values } };
+        } catch (e) {
+          // A testbed line whose attribute or gold answer is not of the knowledge base: unknown, never a guess.
+          return { label: null, source: 'dataset', detail: { kind: 'dataset', raw: null, rule, reason: 'invalid', values: [], message: (e as Error).message } };
+        }
+      }
       if (raw === undefined || raw === null) return { label: null, source: 'dataset', detail: { kind: 'dataset', raw: raw ?? null, reason: 'missing' } };
       if (raw !== 0 && raw !== 1) return { label: null, source: 'dataset', detail: { kind: 'dataset', raw, reason: 'invalid' } };
       return { label: raw, source: 'dataset', detail: { kind: 'dataset', raw, reason: null } };
