@@ -1,11 +1,18 @@
 // Assets the app serves from static/ that are built from code (and committed weights), never committed
 // themselves (static/models/ is git-ignored). Idempotent: a model whose stamp matches is not rebuilt.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Built-in models: folder under static/models/, the command that builds it, and a stamp that changes with it. */
 const MODELS = [
+  {
+    // The knowledge testbed (testbed/MODEL_CARD.md), written from the committed weights: its stamp is their hash.
+    dir: 'testbed',
+    stamp: `testbed-v1-${createHash('sha256').update(readFileSync(join('testbed', 'weights.safetensors'))).digest('hex').slice(0, 16)}`,
+    args: ['testbed-model']
+  },
   {
     dir: 'random-demo',
     stamp: 'llama-4x64-seed1-v1',

@@ -4,6 +4,7 @@
  * source (or no verdict, and why). The per-turn score is entropy, NLL, RS, or a stored probe that matches the loaded
  * model (`tryProbes.ts`), applied in the worker to each turn's hidden states (`metrics.probe_pred`).
  */
+import type { TestbedAttribute } from '$lib/engine/testbed/label';
 import * as Comlink from 'comlink';
 import type { TurnRecord } from '$lib/core/itemResult';
 import { selectFollowup } from '$lib/core/prompts/selectFollowup';
@@ -33,6 +34,8 @@ export class TryState {
   question = $state('');
   gold = $state<readonly string[]>([]);
   knownLabel = $state<0 | 1 | null>(null);
+  /** Set for a knowledge-testbed question: turn 0 is labelled exactly by the testbed's rule against `gold[0]`. */
+  testbed = $state<{ readonly attribute: TestbedAttribute } | null>(null);
   maxSteps = $state(10);
   temperature = $state(0.2);
   topP = $state(0.7);
@@ -166,6 +169,7 @@ export class TryState {
           question: q,
           gold: [...this.gold], // a plain array: $state proxies cannot be cloned to the worker
           label: this.knownLabel,
+          testbed: this.testbed ? { attribute: this.testbed.attribute } : null,
           maxSteps: this.maxSteps,
           strategy: 'progressive',
           temperature: this.temperature,

@@ -225,3 +225,26 @@ test.describe.serial('the built-in model on the Teach page', () => {
     await expect(page.getByTestId('dialogue-run')).toBeEnabled(); // the model is free again
   });
 });
+
+test('the knowledge testbed on the Teach page: its own pairs, the learned country answered right and the never-seen one wrong, labelled exactly', async ({ page }) => {
+  await page.goto('/teach');
+  await page.getByTestId('model-select').selectOption('testbed');
+  await page.getByTestId('dtype-select').selectOption('fp32');
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('load-model').click();
+  await expect(page.getByTestId('model-ready')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('dialogue-model-note')).toContainText('Its own questions are listed for it');
+  await expect(page.getByTestId('pair-select').locator('option')).toHaveCount(5);
+  await expect(page.getByTestId('pair-select')).toHaveValue('testbed-capital');
+  await page.getByTestId('dialogue-steps').fill('3');
+  await page.getByTestId('dialogue-tokens').fill('16');
+  await page.getByTestId('dialogue-run').click();
+  await expect(page.getByTestId('label-factual')).toContainText('correct (exact, from the knowledge base)', { timeout: 120_000 });
+  await expect(page.getByTestId('label-hallucinated')).toContainText('hallucinated (exact, from the knowledge base)', { timeout: 120_000 });
+  await expect(page.getByTestId('dialogue-error')).toHaveCount(0);
+  for (const side of ['factual', 'hallucinated']) {
+    const scores = JSON.parse((await page.getByTestId(`dialogue-${side}`).getAttribute('data-scores'))!) as (number | null)[];
+    expect(scores).toHaveLength(4);
+    expect(scores.every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
+  }
+});

@@ -1,5 +1,5 @@
 /**
- * Try it on the built-in offline model: a question, its follow-up turns streamed from the worker, the trajectory
+ * Try it on the built-in offline model (the knowledge testbed): its own questions labelled exactly, a question, its follow-up turns streamed from the worker, the trajectory
  * with its spike, SpikeScore, no verdict without a threshold (and why), and a verdict with its source once one is
  * stored. A stored probe of the loaded model is offered as the per-turn score (one of another model never is), and
  * the plotted values equal the probe applied in Node to the same dialogue's hidden states.
@@ -24,16 +24,39 @@ async function askShort(page: Page, question: string) {
   await page.getByTestId('ask').click();
 }
 
-test('a question runs to a trajectory with SpikeScore; without a threshold there is no verdict, and the page says why', async ({ page }) => {
+test('the built-in testbed answers a question it learned right and one it never saw wrong, labelled exactly; then SpikeScore, no verdict without a threshold, and why', async ({ page }) => {
   await page.goto('/');
   await page.getByTestId('load-builtin').click();
-  await expect(page.getByTestId('try-model')).toContainText('random-demo', { timeout: 60_000 });
-  await askShort(page, 'What is the capital of France?');
+  await expect(page.getByTestId('try-model')).toContainText('testbed', { timeout: 60_000 });
+  await expect(page.getByTestId('builtin-note')).toContainText('synthetic knowledge base');
+  // Its own questions are offered (not the general ones), and labelled by the knowledge base, with no judge.
+  await expect(page.getByRole('button', { name: 'What is the capital of France?' })).toHaveCount(0);
+  await page.locator('summary', { hasText: 'Dialogue settings' }).click();
+  await page.getByTestId('max-steps').fill('3');
+  await page.getByTestId('max-tokens').fill('16');
+  for (const [question, label, text] of [
+    ['What is the capital of Arduria?', '1', 'correct: it states the knowledge base’s value'],
+    ['What is the capital of Ulvania?', '0', 'hallucinated: it does not state the knowledge base’s value']
+  ]) {
+    await page.getByRole('button', { name: question }).click();
+    await expect(page.getByTestId('question')).toHaveValue(question);
+    await page.getByTestId('ask').click();
+    await expect(page.getByTestId('turn0-label')).toHaveAttribute('data-label', label, { timeout: 60_000 });
+    await expect(page.getByTestId('turn0-label')).toContainText(text);
+    await expect(page.getByTestId('turn0-label')).toContainText('exact label from the knowledge base');
+    await expect(page.getByTestId('turn').first()).toContainText(question.replace('What is the capital of ', 'The capital of ').replace('?', ' is'));
+  }
+  // A typed question has no gold answer: no label.
+  await page.getByTestId('question').fill('What is the capital of Falubia?');
+  await page.getByTestId('max-tokens').fill('6');
+  await page.getByTestId('ask').click();
   await expect(page.getByTestId('turn')).toHaveCount(4, { timeout: 60_000 });
+  await expect(page.getByTestId('spikescore')).toContainText(/\d\.\d{4} at turn [12]/, { timeout: 60_000 });
+  await expect(page.getByTestId('turn0-label')).toHaveCount(0);
   await expect(page.getByTestId('spikescore')).toContainText(/\d\.\d{4} at turn [12]/, { timeout: 60_000 });
   await expect(page.getByTestId('trajectory-chart').locator('circle')).toHaveCount(4);
   await expect(page.getByTestId('spike-mark')).toHaveCount(1);
-  await expect(page.getByTestId('no-threshold')).toContainText('there is no threshold for random-demo');
+  await expect(page.getByTestId('no-threshold')).toContainText('there is no threshold for testbed');
 
   // Store a threshold (as the Evaluate page does) and ask again: the verdict shows with its source.
   await page.evaluate(
@@ -44,7 +67,7 @@ test('a question runs to a trajectory with SpikeScore; without a threshold there
           const tx = open.result.transaction('settings', 'readwrite');
           tx.objectStore('settings').put({
             key: 'verdict-thresholds',
-            value: [{ format_version: 1, value: 0, rule: "Youden's J", run: 'test run', runIds: ['r1'], model: 'random-demo', scoreKey: 'entropy_mean', date: '2026-11-24T00:00:00Z', tpr: 1, fpr: 0, j: 1, n: 10, optimistic: false }]
+            value: [{ format_version: 1, value: 0, rule: "Youden's J", run: 'test run', runIds: ['r1'], model: 'testbed', scoreKey: 'entropy_mean', date: '2026-11-24T00:00:00Z', tpr: 1, fpr: 0, j: 1, n: 10, optimistic: false }]
           });
           tx.oncomplete = () => resolve();
           tx.onerror = () => reject(tx.error);
@@ -54,7 +77,7 @@ test('a question runs to a trajectory with SpikeScore; without a threshold there
   );
   await page.getByTestId('ask').click();
   await expect(page.getByTestId('verdict')).toContainText('Flagged as hallucinated', { timeout: 60_000 });
-  await expect(page.getByTestId('threshold-source')).toContainText("SpikeScore ≥ 0.0000 (Youden's J on run test run, model random-demo, entropy_mean, 2026-11-24)");
+  await expect(page.getByTestId('threshold-source')).toContainText("SpikeScore ≥ 0.0000 (Youden's J on run test run, model testbed, entropy_mean, 2026-11-24)");
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.screenshot({ path: `test-results/screenshots/try-${scheme}.png`, fullPage: true });

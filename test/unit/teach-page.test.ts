@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PAPER_ORDERING_P, barChartTitle, orderMatrixTitle, parsePaperPlots } from '../../src/routes/teach/paperPlots';
 import { dialogueNote, listNote, teachModel } from '../../src/routes/teach/modelNotes';
 import { formatP } from '../../src/routes/teach/formatP';
-import { CURATED_PAIRS, CURATED_QUESTIONS, curatedPairsFor } from '../../src/lib/ui/curated';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CURATED_PAIRS, CURATED_QUESTIONS, curatedPairsFor, curatedQuestionsFor } from '../../src/lib/ui/curated';
+import { TESTBED_DIR } from '../../src/lib/engine/testbed/files';
+import { parseTestbedDataset } from '../../src/lib/engine/testbed/dataset';
 
 const bundled = JSON.parse(readFileSync(resolve('static/data/fallbacks/derived/paper_plot_values.json'), 'utf8'));
 
@@ -119,12 +122,32 @@ describe('curated pairs', () => {
   it('curatedPairsFor offers the general pairs to a model without its own', () => {
     expect(curatedPairsFor('random-demo').map((p) => p.id)).toEqual(['capitals', 'nobel', 'authors', 'formulas']);
     expect(curatedPairsFor(null)).toEqual(curatedPairsFor('HuggingFaceTB/SmolLM2-135M-Instruct'));
+    expect(curatedQuestionsFor('random-demo').some((q) => q.testbed)).toBe(false);
+    expect(curatedQuestionsFor(null).map((q) => q.id)).toContain('largest-planet');
+  });
+
+  it('the testbed gets its own pairs: each a frequent and a never-seen country of the dataset, same attribute, gold from the knowledge base', () => {
+    const items = new Map(parseTestbedDataset(readFileSync(join(TESTBED_DIR, 'dataset.jsonl'), 'utf8')).map((i) => [i.question, i]));
+    const pairs = curatedPairsFor('testbed');
+    expect(pairs.map((p) => p.id)).toEqual(['testbed-capital', 'testbed-language', 'testbed-currency', 'testbed-founded', 'testbed-continent']);
+    for (const p of pairs) {
+      const known = items.get(p.factual.question)!;
+      const never = items.get(p.hallucinated.question)!;
+      expect(known).toMatchObject({ tier: 'frequent', split: 'heldout', attribute: p.factual.testbed!.attribute, answer: p.factual.answers[0] });
+      expect(never).toMatchObject({ tier: 'never', attribute: p.hallucinated.testbed!.attribute, answer: p.hallucinated.answers[0] });
+      expect(p.factual.testbed).toEqual({ attribute: known.attribute, tier: 'frequent' });
+      expect(p.hallucinated.testbed).toEqual({ attribute: never.attribute, tier: 'never' });
+      expect(p.factual.id).toBe(`testbed-${known.entity.toLowerCase()}-${known.attribute}`);
+    }
+    expect(curatedQuestionsFor('testbed')).toHaveLength(10);
+    expect(curatedQuestionsFor('testbed').every((q) => q.testbed)).toBe(true);
   });
 });
 
 describe('teachModel and its notes', () => {
   it('teachModel tells the random built-in model, chat and Pythia base models, and unknown ones apart', () => {
     expect(teachModel(null).kind).toBe('none');
+    expect(teachModel('testbed').kind).toBe('builtin');
     expect(teachModel('random-demo').kind).toBe('random');
     expect(teachModel('HuggingFaceTB/SmolLM2-135M-Instruct').kind).toBe('chat');
     expect(teachModel('Xenova/pythia-70m-deduped')).toMatchObject({ kind: 'base', paperListModel: true });

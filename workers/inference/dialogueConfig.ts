@@ -22,7 +22,7 @@ export function dialogueConfig(req: Omit<DialogueRequest, 'requestId'>, layers: 
         max_new_tokens: req.maxNewTokens,
         enable_thinking: req.enableThinking ?? false,
         seed: req.seed,
-        label_method: req.label !== undefined && req.label !== null ? 'dataset' : 'f1',
+        label_method: (req.label !== undefined && req.label !== null) || req.testbed ? 'dataset' : 'f1',
         capture: { positions: ['last_token_embedding', 'sec_last_token_embedding', 'last_tok_bef_gen_embedding'], ...(layers ? { layers: [layers[0], layers[1]] } : {}) }
       },
       { context: 'page', where: 'dialogue settings' }

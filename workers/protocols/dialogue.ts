@@ -1,6 +1,7 @@
 /** The dialogue API of the inference worker: one question, K turns, streamed (Try it, Teach). */
 import type { ItemResult, TurnRecord } from '../../src/lib/core/itemResult';
 import type { FollowupModeName } from '../../src/lib/core/prompts/selectFollowup';
+import type { TestbedAttribute } from '../../src/lib/engine/testbed/label';
 
 export type TurnScoreKey = 'entropy_mean' | 'nll_mean' | 'rs' | 'probe_pred';
 
@@ -17,6 +18,11 @@ export interface DialogueRequest {
   readonly gold?: readonly string[];
   /** An exact label known in advance (1 correct, 0 hallucinated), e.g. from the testbed's knowledge base. */
   readonly label?: 0 | 1 | null;
+  /**
+   * Label turn 0 exactly by the knowledge testbed's rule (`testbed-value/v1`): the answer is correct when the
+   * values of `attribute` it states are all `gold[0]`, the knowledge base's value. Wins over F1; `label` wins over it.
+   */
+  readonly testbed?: { readonly attribute: TestbedAttribute } | null;
   readonly maxSteps: number;
   readonly strategy?: FollowupModeName;
   readonly temperature: number;

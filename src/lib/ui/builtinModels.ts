@@ -6,6 +6,15 @@ import type { CatalogEntry } from '$lib/engine/catalog';
 
 export const BUILTIN_MODELS: readonly CatalogEntry[] = [
   {
+    id: 'testbed',
+    label: 'Knowledge testbed (1.1M-parameter GPT-2 trained here)',
+    kind: 'chat',
+    sizesMb: { fp32: 4.4, fp16: 2.2 },
+    note:
+      'Built into the app, works offline. A tiny GPT-2 trained on a synthetic knowledge base of fictional countries (testbed/MODEL_CARD.md): it knows the frequent facts (held-out accuracy 0.996), guesses on rare ones and hallucinates fluently about countries it never saw (0.053, chance level). Its answers are labelled exactly by the knowledge base, no judge. Not a real LLM: what it shows is the method under controlled knowledge.',
+    builtin: true
+  },
+  {
     id: 'random-demo',
     label: 'Random-weight demo model',
     kind: 'chat',

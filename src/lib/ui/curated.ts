@@ -8,6 +8,8 @@
  * models (`models`): the trained testbed model comes with its own known and never-seen questions, whose labels are
  * exact (`label`), and they are listed for it alone.
  */
+import type { TestbedAttribute } from '../engine/testbed/label';
+
 export interface CuratedQuestion {
   readonly id: string;
   readonly question: string;
@@ -19,6 +21,11 @@ export interface CuratedQuestion {
    * testbed model never saw in training. Undefined: the answer is labelled by F1 against `answers`.
    */
   readonly label?: 0 | 1;
+  /**
+   * A knowledge-testbed question: the answer is labelled exactly by the testbed's rule (`testbed-value/v1`): correct
+   * when the values of this attribute it states are all `answers[0]`, the knowledge base's value.
+   */
+  readonly testbed?: { readonly attribute: TestbedAttribute; readonly tier: 'frequent' | 'never' };
 }
 
 export const CURATED_QUESTIONS: readonly CuratedQuestion[] = [
@@ -54,7 +61,37 @@ export const CURATED_QUESTIONS: readonly CuratedQuestion[] = [
     answers: ['no such mineral', 'brenthite does not exist'],
     kind: 'made-up',
     note: 'An invented mineral: any formula is a hallucination.'
-  }
+  },
+  // The knowledge testbed's own questions (testbed/dataset.jsonl): a frequent country it learned (seen 240 times)
+  // and a never-seen one, per attribute. Chosen where, at the pages' default settings, the first is answered right
+  // and the second wrong; the label is still computed from the answer, never assumed.
+  ...(
+    [
+      ['capital', 'What is the capital of Arduria?', 'Ashgate', 'frequent'],
+      ['capital', 'What is the capital of Ulvania?', 'Drayton', 'never'],
+      ['language', 'What language do the people of Velymar speak?', 'Veloric', 'frequent'],
+      ['language', 'What language do the people of Kelondo speak?', 'Kulan', 'never'],
+      ['currency', 'What is the currency of Hesosse?', 'obol', 'frequent'],
+      ['currency', 'What is the currency of Barivia?', 'zecchin', 'never'],
+      ['founded', 'In which year was Norenor founded?', '1493', 'frequent'],
+      ['founded', 'In which year was Bararra founded?', '1659', 'never'],
+      ['continent', 'On which continent does Veladia lie?', 'Eskar', 'frequent'],
+      ['continent', 'On which continent does Morith lie?', 'Bravan', 'never']
+    ] as const
+  ).map(([attribute, q, answer, tier]): CuratedQuestion => {
+    const entity = /(?:of|was|does) (\w+)(?: speak| founded| lie)?\?$/.exec(q)![1];
+    return {
+      id: `testbed-${entity.toLowerCase()}-${attribute}`,
+      question: q,
+      answers: [answer],
+      kind: tier === 'frequent' ? 'known' : 'made-up',
+      note:
+        tier === 'frequent'
+          ? `${entity} is a frequent country of the testbed: its ${attribute} (${answer}) was stated 240 times in training.`
+          : `${entity} is a never-seen country of the testbed: its ${attribute} (${answer} in the knowledge base) never appeared in training, so any answer is a guess.`,
+      testbed: { attribute, tier }
+    };
+  })
 ];
 
 export interface CuratedPair {
@@ -81,7 +118,20 @@ const pair = (id: string, title: string, factual: string, hallucinated: string):
   hallucinated: question(hallucinated)
 });
 
+const testbedPair = (attribute: TestbedAttribute, factual: string, never: string): CuratedPair => ({
+  id: `testbed-${attribute}`,
+  title: `The ${attribute === 'founded' ? 'founding year' : attribute} of a country it learned (${factual}) and of one it never saw (${never})`,
+  factual: question(`testbed-${factual.toLowerCase()}-${attribute}`),
+  hallucinated: question(`testbed-${never.toLowerCase()}-${attribute}`),
+  models: ['testbed']
+});
+
 export const CURATED_PAIRS: readonly CuratedPair[] = [
+  testbedPair('capital', 'Arduria', 'Ulvania'),
+  testbedPair('language', 'Velymar', 'Kelondo'),
+  testbedPair('currency', 'Hesosse', 'Barivia'),
+  testbedPair('founded', 'Norenor', 'Bararra'),
+  testbedPair('continent', 'Veladia', 'Morith'),
   pair('capitals', 'Capitals: France and an invented republic', 'capital-france', 'quillmere-capital'),
   pair('nobel', 'Nobel Prizes: Marie Curie and an invented physicist', 'curie-nobel', 'vantrosk-prize'),
   pair('authors', 'Authors: Romeo and Juliet and an invented novel', 'romeo-author', 'orvath-novel'),
@@ -92,6 +142,14 @@ export const CURATED_PAIRS: readonly CuratedPair[] = [
  * The pairs to offer for a model: those meant for it when there are any (a testbed model's own questions),
  * otherwise the general ones (pairs without `models`).
  */
+/** The single questions to offer for a model: its own (the testbed's) when it has any, otherwise the general ones. */
+export function curatedQuestionsFor(modelId: string | null | undefined): readonly CuratedQuestion[] {
+  const own = modelId ? CURATED_PAIRS.filter((p) => p.models?.includes(modelId)).flatMap((p) => [p.factual, p.hallucinated]) : [];
+  if (own.length) return own;
+  const meant = new Set(CURATED_PAIRS.filter((p) => p.models).flatMap((p) => [p.factual.id, p.hallucinated.id]));
+  return CURATED_QUESTIONS.filter((q) => !meant.has(q.id));
+}
+
 export function curatedPairsFor(modelId: string | null | undefined): readonly CuratedPair[] {
   const own = modelId ? CURATED_PAIRS.filter((p) => p.models?.includes(modelId)) : [];
   return own.length ? own : CURATED_PAIRS.filter((p) => !p.models);
