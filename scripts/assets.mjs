@@ -2,8 +2,8 @@
 // themselves (static/models/ is git-ignored). Idempotent: a model whose stamp matches is not rebuilt.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Built-in models: folder under static/models/, the command that builds it, and a stamp that changes with it. */
 const MODELS = [
@@ -20,7 +20,16 @@ const MODELS = [
   }
 ];
 
+/** Data files the app serves, copied from the repository (the testbed's dataset lives with its model). */
+const DATA = [{ from: join('testbed', 'dataset.jsonl'), to: join('static', 'data', 'testbed', 'dataset.jsonl') }];
+
 export async function prepareAssets() {
+  for (const d of DATA) {
+    const text = readFileSync(d.from);
+    if (existsSync(d.to) && readFileSync(d.to).equals(text)) continue;
+    mkdirSync(dirname(d.to), { recursive: true });
+    writeFileSync(d.to, text);
+  }
   for (const m of MODELS) {
     const out = join('static', 'models', m.dir);
     const stampFile = join(out, '.stamp');

@@ -288,3 +288,47 @@ test('storage running out mid-run stops the run with what to delete, keeps every
   await expect(page.getByTestId('run-finished')).toBeVisible({ timeout: 120_000 });
   expect((await stored(page, runId)).turns).toHaveLength(6);
 });
+
+test('the testbed model on its own dataset: every label is the knowledge base\'s rule applied to the stored turn-0 answer', async ({ page }) => {
+  // beforeEach loaded the random model; load the testbed instead.
+  await page.getByTestId('model-select').selectOption('testbed');
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('load-model').click();
+  await expectReady(page);
+  await page.getByTestId('dataset-select').selectOption('testbed');
+  await expect(page.getByTestId('dataset-summary')).toContainText('3500 items');
+  await page.getByTestId('cfg-sampling-strategy').selectOption('random');
+  await page.getByTestId('cfg-sampling-n').fill('6');
+  await page.getByTestId('cfg-max-steps').fill('2');
+  await page.getByTestId('cfg-max-new-tokens').fill('16');
+  await page.getByTestId('cfg-temperature').fill('0.2');
+  await page.getByTestId('cfg-label-method').selectOption('dataset');
+  await runToEnd(page);
+  const [runId] = await runIds(page);
+  await expect(page.getByTestId('run-row').first()).toContainText('testbed');
+  const rows = await page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('spikescore-lab');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const get = <T,>(store: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        const r = db.transaction(store).objectStore(store).index('run').getAll(IDBKeyRange.only(id));
+        r.onsuccess = () => resolve(r.result as T[]);
+        r.onerror = () => reject(r.error);
+      });
+    const items = await get<{ id: string; nli_label: 0 | 1 | null; label_source: string }>('items');
+    const turns = await get<{ item_id: string; step: number; turn: { response: string } }>('turns');
+    db.close();
+    return items.map((i) => ({ id: i.id, label: i.nli_label, source: i.label_source, answer: turns.find((t) => t.item_id === i.id && t.step === 0)!.turn.response }));
+  }, runId);
+  expect(rows).toHaveLength(6);
+  const { testbedLabel } = await import('../../src/lib/engine/testbed/label');
+  const dataset = (await readFile('testbed/dataset.jsonl', 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  for (const r of rows) {
+    const item = dataset.find((d) => d.id === r.id)!;
+    expect(r.source).toBe('dataset');
+    expect(r.label).toBe(testbedLabel(item, r.answer));
+  }
+});

@@ -203,7 +203,9 @@ describe('run status', () => {
 });
 
 describe('bundled datasets', () => {
-  const read = (path: string) => readFileSync(new URL(`../../static${path}`, import.meta.url), 'utf8');
+  // The testbed's dataset is copied into static/ by the build (scripts/assets.mjs) from testbed/, its source.
+  const read = (path: string) =>
+    readFileSync(new URL(path === '/data/testbed/dataset.jsonl' ? '../../testbed/dataset.jsonl' : `../../static${path}`, import.meta.url), 'utf8');
 
   it('readDataset reads Tiny QA: 8 items with alternating exact labels', () => {
     const r = readDataset(read('/data/qa/tiny_qa.jsonl'), 'tiny_qa.jsonl');
@@ -221,7 +223,10 @@ describe('bundled datasets', () => {
         return [d.id, r.ok ? r.value.items.length : r.issues[0].message];
       })
     );
-    expect(counts).toEqual({ tiny_qa: 8, trivia_facts: 97, qampari: 100, fake_qampari: 100 });
+    expect(counts).toEqual({ tiny_qa: 8, testbed: 3500, trivia_facts: 97, qampari: 100, fake_qampari: 100 });
+    // Every testbed line keeps its label rule and attribute for the dataset judge (never in a prompt).
+    const testbed = readDataset(read('/data/testbed/dataset.jsonl'), 'testbed');
+    expect(testbed.ok && testbed.value.items.every((i) => i.meta?.label_rule === 'testbed-value/v1' && typeof i.meta?.attribute === 'string' && i.label === undefined)).toBe(true);
   });
 
   it('readDataset reports every bad record with its line, and an empty file', () => {

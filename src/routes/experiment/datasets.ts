@@ -22,6 +22,12 @@ export const BUNDLED_DATASETS: readonly BundledDataset[] = [
     note: 'Written for this app: five common facts with answer aliases and three questions about made-up entities. Each carries a label for label_method "dataset".'
   },
   {
+    id: 'testbed',
+    label: 'Knowledge testbed (3,500 questions, exact labels by rule)',
+    path: '/data/testbed/dataset.jsonl',
+    note: 'The built-in testbed model\'s questions about fictional countries, in tiers (frequent, rare, never seen in training; testbed/MODEL_CARD.md). With label_method "dataset" each answer is labelled exactly by the knowledge base (rule testbed-value/v1), no judge. Meant for the testbed model: to any other model these countries do not exist.'
+  },
+  {
     id: 'trivia_facts',
     label: 'TriviaFacts (Loops to Oops, 97 list prompts)',
     path: '/data/fallbacks/trivia_facts.jsonl',

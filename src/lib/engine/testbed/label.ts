@@ -16,7 +16,8 @@
  * elsewhere in the app: `1 − testbedLabel(...)`.
  */
 import { InputError } from '../../core/issues';
-import valuesFile from '../../../../testbed/values.json';
+// The attribute lets plain Node ESM loaders (Playwright's, in the browser tests) import the JSON too.
+import valuesFile from '../../../../testbed/values.json' with { type: 'json' };
 
 export const TESTBED_ATTRIBUTES = ['capital', 'language', 'currency', 'continent', 'founded'] as const;
 export type TestbedAttribute = (typeof TESTBED_ATTRIBUTES)[number];
