@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { selectFollowup } from '../../src/lib/core/prompts/selectFollowup';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const ref = JSON.parse(readFileSync(join(root, 'testbed/reference.json'), 'utf8')) as {
@@ -10,25 +11,9 @@ const ref = JSON.parse(readFileSync(join(root, 'testbed/reference.json'), 'utf8'
   followups: Record<string, string[]>;
 };
 
-// The progressive schedule, verbatim from method-spikescore.md §2.3 (steps 16–20 repeat the last reflective prompt).
-const PROGRESSIVE = [
-  'Great! Continue.',
-  'Excellent! Please continue with more details.',
-  'Perfect! Keep going with your analysis.',
-  "Now let's analyze this systematically. Break it down further.",
-  "Interesting perspective. Let's examine each component more carefully. What are the underlying principles at work here?",
-  "Let's dissect this problem methodically. Identify the key variables, their interactions, and the governing principles.",
-  'Interesting! What other angles should we consider?',
-  "That opens up new possibilities! Let's explore alternative perspectives or unconventional approaches to this problem.",
-  "Let's think beyond the obvious. What hidden connections or non-intuitive insights might we discover?",
-  'Now provide the technical specifications.',
-  "Excellent! Now let's get into the technical details. Include specific parameters, formulas, or implementation details.",
-  'Provide precise technical measurements, calculations, and specifications. Be as quantitative as possible.',
-  'What are the potential flaws in this reasoning?',
-  "Play devil's advocate. What would a skeptic say about this analysis?",
-  "Let's apply critical thinking here. What assumptions are we making? What could go wrong? What are the counterarguments?",
-  'Step back and reflect deeply. What meta-insights emerge from your analysis? How has your understanding evolved? What would you reconsider or emphasize differently?'
-];
+// The progressive schedule the app sends (its own text is checked against method-spikescore.md §2.3 in
+// prompts-dialogue.test.ts): steps 1–16, after which the last reflective prompt repeats.
+const PROGRESSIVE = Array.from({ length: 16 }, (_, i) => selectFollowup('progressive', i + 1).text);
 const SYSTEM = 'You are a helpful AI assistant. Answer questions accurately based on any provided context.';
 
 type Tok = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
