@@ -307,6 +307,10 @@ export async function bench(args: Record<string, string> = {}) {
       const tr = trainRows.filter((r) => r.it.tier === t);
       figures[`probe_train_turn0_accuracy_${t}`] = tr.filter((r) => r.label === 1).length / tr.length;
     }
+    for (const a of ['currency', 'continent', 'founded'] as const) {
+      const idx = kept.map((it, i) => (it.attribute === a ? i : -1)).filter((i) => i >= 0);
+      figures[`turn0_accuracy_${a}`] = idx.filter((i) => y[i] === 0).length / idx.length;
+    }
     figures.probe_train_n = trainRows.length;
     figures.probe_train_n_hallucinated = trainRows.filter((r) => r.label === 0).length;
     figures.sep_target_threshold_nats = split.threshold;
@@ -317,9 +321,18 @@ export async function bench(args: Record<string, string> = {}) {
     figures.test_domain_seconds = testSeconds;
     figures.wall_seconds = (performance.now() - t0) / 1000;
 
+    // A few turn-0 answers of never-tier items (the model never saw these countries), for the model card.
+    const examples = kept
+      .filter((it) => it.tier === 'never')
+      .slice(0, 5)
+      .map((it) => {
+        const r = testSink.results.get(it.id)!;
+        return { id: it.id, question: it.question, kb_answer: it.answer, turn0_answer: r.reasoning_chain[0].response, label: r.nli_label };
+      });
     return {
       bench: 'testbed',
       figures,
+      examples,
       setup: {
         model: 'testbed GPT-2 (d 128, 4 layers, 4 heads, vocab 607), written by writeTestbedModel, fp32',
         labels: 'exact: testbedLabel (rule testbed-value/v1) on the turn-0 answer; positive class = hallucinated (label 0)',
