@@ -19,5 +19,6 @@ export {
   type TestbedTier
 } from './label';
 export { parseTestbedDataset } from './dataset';
+export { testbedSemanticEntropy, testbedSemanticIds } from './semantic';
 export { TESTBED_DIR, readTestbedFiles, testbedParameterShapes, type TestbedFiles, type TestbedShape, type TestbedSummary, type TestbedTensor } from './files';
 export { TESTBED_FORMAT_VERSION, testbedConfigBlock, writeTestbedModel, type TestbedModelOptions, type WrittenTestbed } from './writeTestbedModel';
