@@ -63,8 +63,11 @@ export const CURATED_QUESTIONS: readonly CuratedQuestion[] = [
     note: 'An invented mineral: any formula is a hallucination.'
   },
   // The knowledge testbed's own questions (testbed/dataset.jsonl): a frequent country it learned (seen 240 times)
-  // and a never-seen one, per attribute. Chosen where, at the pages' default settings, the first is answered right
-  // and the second wrong; the label is still computed from the answer, never assumed.
+  // and a never-seen one, per attribute. Chosen from three random candidates per tier and attribute, run at the
+  // pages' default settings: a frequent one answered right, and the never-seen one answered wrong with the largest
+  // entropy spike. They illustrate; they are not evidence (over 870 held-out questions SpikeScore on entropy reaches
+  // AUROC 0.77, below turn 0's entropy alone, 0.85: testbed/MODEL_CARD.md). The label is computed from the answer,
+  // never assumed.
   ...(
     [
       ['capital', 'What is the capital of Arduria?', 'Ashgate', 'frequent'],
