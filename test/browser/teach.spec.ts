@@ -242,9 +242,10 @@ test('the knowledge testbed on the Teach page: its own pairs, the learned countr
   await expect(page.getByTestId('label-factual')).toContainText('correct (exact, from the knowledge base)', { timeout: 120_000 });
   await expect(page.getByTestId('label-hallucinated')).toContainText('hallucinated (exact, from the knowledge base)', { timeout: 120_000 });
   await expect(page.getByTestId('dialogue-error')).toHaveCount(0);
+  // The label comes with turn 0; the trajectories fill as the turns finish.
   for (const side of ['factual', 'hallucinated']) {
-    const scores = JSON.parse((await page.getByTestId(`dialogue-${side}`).getAttribute('data-scores'))!) as (number | null)[];
-    expect(scores).toHaveLength(4);
-    expect(scores.every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
+    const scores = async () => JSON.parse((await page.getByTestId(`dialogue-${side}`).getAttribute('data-scores'))!) as (number | null)[];
+    await expect.poll(async () => (await scores()).filter((v) => typeof v === 'number' && Number.isFinite(v)).length, { timeout: 120_000 }).toBe(4);
+    expect(await scores()).toHaveLength(4);
   }
 });

@@ -83,7 +83,9 @@ export async function startHubServer(root: string, port = 0): Promise<HubServer>
       cuts.delete(path);
       const stream = createReadStream(file, { start, end: start + cut - 1 });
       stream.pipe(res, { end: false });
-      stream.on('end', () => res.destroy());
+      // Close the connection a moment after the last byte: a stream that errors discards the chunks its reader
+      // has not taken yet, so on a busy machine an immediate reset could leave the client with nothing to resume.
+      stream.on('end', () => setTimeout(() => res.destroy(), 300));
       return;
     }
     createReadStream(file, { start }).pipe(res);
