@@ -248,4 +248,9 @@ test('the knowledge testbed on the Teach page: its own pairs, the learned countr
     await expect.poll(async () => (await scores()).filter((v) => typeof v === 'number' && Number.isFinite(v)).length, { timeout: 120_000 }).toBe(4);
     expect(await scores()).toHaveLength(4);
   }
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.getByTestId('dialogue-factual').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `test-results/screenshots/teach-testbed-${scheme}.png`, fullPage: true });
+  }
 });
