@@ -233,7 +233,7 @@ test('the knowledge testbed on the Teach page: its own pairs, the learned countr
   await page.getByTestId('backend-select').selectOption('wasm');
   await page.getByTestId('load-model').click();
   await expect(page.getByTestId('model-ready')).toBeVisible({ timeout: 120_000 });
-  await expect(page.getByTestId('dialogue-model-note')).toContainText('Its own questions are listed for it');
+  await expect(page.getByTestId('dialogue-model-note')).toContainText('its own questions are listed for it');
   await expect(page.getByTestId('pair-select').locator('option')).toHaveCount(5);
   await expect(page.getByTestId('pair-select')).toHaveValue('testbed-capital');
   await page.getByTestId('dialogue-steps').fill('3');

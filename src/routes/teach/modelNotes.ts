@@ -48,7 +48,7 @@ export function dialogueNote(m: TeachModel): Note {
     case 'builtin':
       return {
         level: 'ok',
-        text: `${m.entry?.label ?? m.id}: ${m.entry?.note ?? ''} Its own questions are listed for it: ones it learned and ones it never saw, picked to show a clear contrast. A pair illustrates; it is not evidence: over 870 held-out questions, SpikeScore on entropy separates its hallucinations with AUROC 0.77, less well than the first turn's entropy alone (0.85) — see testbed/MODEL_CARD.md.`
+        text: `${m.entry?.label ?? m.id}: its own questions are listed for it, about countries it learned and ones it never saw, picked to show a clear contrast; each first answer is labelled exactly by its knowledge base. A pair illustrates; it is not evidence: over 870 held-out questions, SpikeScore on entropy separates its hallucinations with AUROC 0.77, less well than the first turn's entropy alone (0.85) — see testbed/MODEL_CARD.md.`
       };
     case 'chat':
       return {
