@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPoolConfig, readRemoteEnv } from '../../src/lib/server/remote/env';
@@ -27,8 +27,11 @@ describe('remote server configuration', () => {
 
   it('readRemoteEnv takes limits from the environment and ignores values that are not positive integers', () => {
     const e = readRemoteEnv({ SPIKESCORE_API_TOKEN: 'x', SPIKESCORE_DATA_DIR: '/var/lib/s', SPIKESCORE_REMOTE_MAX_ITEMS: '12', SPIKESCORE_REMOTE_MAX_BODY_BYTES: '-4' });
-    expect(e).toEqual({ token: 'x', journalDir: '/var/lib/s/remote-journal', maxBodyBytes: 524288, maxItems: 12 });
+    expect(e).toEqual({ token: 'x', journalDir: '/var/lib/s/remote-journal', journalMaxAgeDays: 30, maxBodyBytes: 524288, maxItems: 12 });
     expect(readRemoteEnv({}).token).toBeNull();
+    expect(readRemoteEnv({ SPIKESCORE_JOURNAL_DAYS: '7' }).journalMaxAgeDays).toBe(7);
+    expect(readRemoteEnv({ SPIKESCORE_JOURNAL_DAYS: '0' }).journalMaxAgeDays).toBeNull();
+    expect(readRemoteEnv({ SPIKESCORE_JOURNAL_DAYS: 'soon' }).journalMaxAgeDays).toBe(30);
   });
 
   it('createServiceFromEnv answers 503 with what is wrong when the pool cannot be built, naming no secret', async () => {
@@ -68,6 +71,34 @@ describe('Journal', () => {
     expect([...r!.done]).toEqual([['q1', 'd1']]);
     expect([...r!.failed]).toEqual([['q2', 'boom']]);
     expect(await again.read('other')).toBeNull();
+  });
+
+  it('prune deletes journals untouched for longer than the age, keeps recent ones, open runs and other files', async () => {
+    const dir = tempDir('journal-prune-');
+    const now = Date.parse('2026-11-24T12:00:00Z');
+    const day = 86_400_000;
+    const writer = new Journal(dir);
+    for (const id of ['old', 'recent', 'open']) await writer.begin(id, 'cfg');
+    await writer.flush();
+    writeFileSync(join(dir, 'notes.txt'), 'not a journal');
+    const file = (id: string) => join(dir, readdirSync(dir).find((n) => n.startsWith(`${id}-`))!);
+    const age = (path: string, days: number) => utimesSync(path, (now - days * day) / 1000, (now - days * day) / 1000);
+    age(file('old'), 40);
+    age(file('recent'), 3);
+    age(file('open'), 40);
+    age(join(dir, 'notes.txt'), 400);
+    const openPath = file('open');
+    const j = new Journal(dir);
+    await j.read('open'); // this process holds it
+    const oldName = file('old').split('/').pop();
+    const kept = [openPath.split('/').pop(), 'notes.txt', file('recent').split('/').pop()].sort();
+    expect(await j.prune(30 * day, now)).toEqual([oldName]);
+    expect(readdirSync(dir).sort()).toEqual(kept);
+    expect(existsSync(openPath)).toBe(true);
+    // A pruned run id is new again.
+    expect(await j.begin('old', 'cfg-other')).toBe('new');
+    expect(await new Journal(join(dir, 'missing')).prune(day, now)).toEqual([]);
+    await expect(j.prune(0, now)).rejects.toThrow('maxAgeMs must be a positive number of milliseconds; got 0');
   });
 });
 

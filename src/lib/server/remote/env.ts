@@ -7,6 +7,8 @@
  *   SPIKESCORE_REMOTE_MODEL           the model the engines serve (with a list of engines)
  *   SPIKESCORE_REMOTE_TOKENIZER       folder or URL with its config.json and tokenizer.json (with a list)
  *   SPIKESCORE_DATA_DIR               server data dir (default ./data); the journal goes in remote-journal/
+ *   SPIKESCORE_JOURNAL_DAYS           journals of runs untouched this many days are deleted at start (default 30;
+ *                                     0 keeps them forever)
  *   SPIKESCORE_REMOTE_MAX_BODY_BYTES  largest request body (default 524288; raise BODY_SIZE_LIMIT with it)
  *   SPIKESCORE_REMOTE_MAX_ITEMS       most items per request (default 5000)
  *   <token_env of each node>          each node's own token
@@ -21,6 +23,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface RemoteEnv {
   readonly token: string | null;
   readonly journalDir: string;
+  /** Journals untouched longer than this are pruned at start; null keeps them forever. */
+  readonly journalMaxAgeDays: number | null;
   readonly maxBodyBytes: number;
   readonly maxItems: number;
 }
@@ -36,6 +40,7 @@ export function readRemoteEnv(env: Env): RemoteEnv {
   return {
     token: env.SPIKESCORE_API_TOKEN || null,
     journalDir: join(resolve(env.SPIKESCORE_DATA_DIR || 'data'), 'remote-journal'),
+    journalMaxAgeDays: env.SPIKESCORE_JOURNAL_DAYS?.trim() === '0' ? null : positive(env, 'SPIKESCORE_JOURNAL_DAYS', 30),
     maxBodyBytes: positive(env, 'SPIKESCORE_REMOTE_MAX_BODY_BYTES', 512 * 1024),
     maxItems: positive(env, 'SPIKESCORE_REMOTE_MAX_ITEMS', 5000)
   };

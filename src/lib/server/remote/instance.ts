@@ -41,7 +41,18 @@ export async function createServiceFromEnv(env: Env, modes: Readonly<Record<stri
     }
   }
   if (poolError) process.stderr.write(`[remote] no node pool: ${poolError}\n`);
-  return new RemoteService({ ...settings, pool, poolError, modes });
+  const service = new RemoteService({ ...settings, pool, poolError, modes });
+  if (settings.journalMaxAgeDays !== null) {
+    const days = settings.journalMaxAgeDays;
+    try {
+      const removed = await service.journal.prune(days * 86_400_000);
+      if (removed.length) process.stderr.write(`[remote] pruned ${removed.length} run journal(s) untouched for more than ${days} days\n`);
+    } catch (e) {
+      // Pruning is housekeeping: a folder that cannot be read must not stop the service.
+      process.stderr.write(`[remote] the run journals in ${settings.journalDir} could not be pruned (${(e as Error).message})\n`);
+    }
+  }
+  return service;
 }
 
 let instance: Promise<RemoteService> | null = null;

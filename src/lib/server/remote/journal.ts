@@ -12,6 +12,10 @@
  * answers differently (a broken determinism promise) is reported, not silently stored.
  *
  * A torn last line (a crash while appending) is ignored on reading. Appends for one run are serialised.
+ *
+ * `prune(maxAgeMs)` deletes the journals of runs untouched (no append) for longer than that, except those this
+ * process has open; the server prunes at start (`SPIKESCORE_JOURNAL_DAYS`, default 30; 0 keeps them forever).
+ * A pruned run id is new again: resubmitting it runs every item.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -115,6 +119,31 @@ export class Journal {
   async read(runId: string): Promise<RunJournal | null> {
     const s = await this.load(runId);
     return s.configHash === null ? null : { configHash: s.configHash, done: s.done, failed: s.failed };
+  }
+
+  /**
+   * Deletes journal files last written more than `maxAgeMs` before `now`, except runs this process has loaded.
+   * Other files in the folder are left alone. Returns the deleted file names; a missing folder prunes nothing.
+   */
+  async prune(maxAgeMs: number, now: number = Date.now()): Promise<string[]> {
+    if (!(maxAgeMs > 0)) throw new RangeError(`maxAgeMs must be a positive number of milliseconds; got ${maxAgeMs}`);
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const open = new Set([...this.cache.keys()].map(journalFileName));
+    const removed: string[] = [];
+    for (const name of names.filter((n) => n.endsWith('.jsonl') && !open.has(n)).sort()) {
+      const path = join(this.dir, name);
+      const st = await fs.stat(path).catch(() => null);
+      if (!st?.isFile() || now - st.mtimeMs <= maxAgeMs) continue;
+      await fs.rm(path, { force: true });
+      removed.push(name);
+    }
+    return removed;
   }
 
   /** Waits for pending appends (tests, shutdown). */
