@@ -302,7 +302,9 @@ test('the testbed model on its own dataset: every label is the knowledge base\'s
   await page.getByTestId('cfg-max-steps').fill('2');
   await page.getByTestId('cfg-max-new-tokens').fill('16');
   await page.getByTestId('cfg-temperature').fill('0.2');
-  await page.getByTestId('cfg-label-method').selectOption('dataset');
+  // The dataset labels itself, so its labels are chosen without asking (the CLI does the same).
+  await expect(page.getByTestId('cfg-label-method')).toHaveValue('dataset');
+  await expect(page.getByTestId('cfg-exact-labels')).toContainText('"dataset" uses them');
   await runToEnd(page);
   const [runId] = await runIds(page);
   await expect(page.getByTestId('run-row').first()).toContainText('testbed');

@@ -2,10 +2,10 @@
  * `spikescore run` without a model_path: the built-in knowledge testbed, written once into the model cache, on
  * its own dataset, labelled exactly by its rule (label_method "dataset", the default for such a dataset).
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/cli/commands/run';
 import { runCli } from '../../src/cli/main';
 import { TESTBED_DIR } from '../../src/lib/engine/testbed/files';
@@ -16,8 +16,19 @@ import { captureIO } from './captureIO';
 
 const ITEMS = parseTestbedDataset(readFileSync(join(TESTBED_DIR, 'dataset.jsonl'), 'utf8'));
 
+// Every folder a test makes (model caches are ~7 MB) is removed after it.
+const made: string[] = [];
+const temp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function workspace(items: readonly object[], config: Record<string, unknown> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'testbed-cli-'));
+  const dir = temp('testbed-cli-');
   writeFileSync(join(dir, 'data.jsonl'), items.map((i) => JSON.stringify(i)).join('\n') + '\n');
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ dataset_path: 'data.jsonl', output_dir: 'out', max_steps: 2, temperature: 0.2, top_p: 0.7, max_new_tokens: 24, seed: 0, ...config }));
   return dir;
@@ -25,7 +36,7 @@ function workspace(items: readonly object[], config: Record<string, unknown> = {
 
 describe('spikescore run on the built-in testbed', () => {
   it('runs without model_path, labels every item by the knowledge base, and reuses the cached model folder', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'testbed-cache-'));
+    const cache = temp('testbed-cache-');
     const frequent = ITEMS.find((i) => i.tier === 'frequent' && i.split === 'heldout')!;
     const never = ITEMS.find((i) => i.tier === 'never')!;
     const dir = workspace([frequent, never]);
@@ -61,7 +72,7 @@ describe('spikescore run on the built-in testbed', () => {
   }, 60_000);
 
   it('an explicit label_method wins over the dataset labels', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'testbed-cache-'));
+    const cache = temp('testbed-cache-');
     const dir = workspace([ITEMS[0]], { label_method: 'match', max_steps: 0 });
     const c = captureIO(dir, { XDG_CACHE_HOME: cache });
     expect(await runCli(['run', 'config.json'], c.io, [runCommand])).toBe(0);
@@ -69,14 +80,47 @@ describe('spikescore run on the built-in testbed', () => {
     expect(JSON.parse(readFileSync(join(dir, 'out', `${ITEMS[0].id}.json`), 'utf8')).label_source).toBe('match');
   }, 60_000);
 
-  it('missing or broken testbed files give an error naming the file, and leave no half-written model folder', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'testbed-cache-'));
-    const empty = mkdtempSync(join(tmpdir(), 'testbed-src-'));
+  it('a resumed run keeps the label method it started with when the config names none', async () => {
+    const cache = temp('testbed-cache-');
+    const dir = workspace([ITEMS[0]], { label_method: 'match', max_steps: 0 });
+    expect(await runCli(['run', 'config.json'], captureIO(dir, { XDG_CACHE_HOME: cache }).io, [runCommand])).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    delete config.label_method;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const c = captureIO(dir, { XDG_CACHE_HOME: cache });
+    expect(await runCli(['run', 'config.json', '--resume'], c.io, [runCommand])).toBe(0);
+    expect(c.err).toContain('labels: label_method "match", as the run in');
+    expect(JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8')).config.label_method).toBe('match');
+  }, 60_000);
+
+  it('missing or broken testbed files give an error naming the file, and a failed write leaves no folder behind', async () => {
+    const cache = temp('testbed-cache-');
+    const empty = temp('testbed-src-');
     await expect(ensureTestbedModel(cache, { sourceDir: empty })).rejects.toThrow(`${join(empty, 'weights.safetensors')}, which is missing`);
-    const broken = mkdtempSync(join(tmpdir(), 'testbed-src-'));
-    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'eval.json']) copyFileSync(join(TESTBED_DIR, f), join(broken, f));
+    const broken = temp('testbed-src-');
+    for (const f of ['weights.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'values.json']) copyFileSync(join(TESTBED_DIR, f), join(broken, f));
+    writeFileSync(join(broken, 'eval.json'), '{"single_turn": ');
+    await expect(ensureTestbedModel(cache, { sourceDir: broken })).rejects.toThrow(`${join(broken, 'eval.json')} is not valid JSON`);
+    writeFileSync(join(broken, 'eval.json'), '{}');
+    writeFileSync(join(broken, 'tokenizer.json'), '{"model": {}}');
+    await expect(ensureTestbedModel(cache, { sourceDir: broken })).rejects.toThrow(`${join(broken, 'tokenizer.json')} has no model.vocab`);
     writeFileSync(join(broken, 'weights.safetensors'), new Uint8Array([1, 2, 3]));
     await expect(ensureTestbedModel(cache, { sourceDir: broken })).rejects.toThrow(/weights\.safetensors/);
-    expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([]);
+    expect(readdirSync(cache)).toEqual([]);
+    // A write that fails midway (a full disk, say) after some files are written: nothing is left where a later
+    // run would look, and no temporary folder either.
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const failing = async (d: string) => {
+      mkdirSync(join(d, 'onnx'), { recursive: true });
+      writeFileSync(join(d, 'config.json'), '{}');
+      writeFileSync(join(d, 'onnx', 'model.onnx'), new Uint8Array(1000));
+      throw full;
+    };
+    await expect(ensureTestbedModel(cache, { write: failing })).rejects.toThrow('ENOSPC');
+    expect(readdirSync(cache)).toEqual([]);
+    // The next attempt writes the whole folder.
+    const dir = await ensureTestbedModel(cache);
+    expect(readdirSync(cache)).toEqual([dir.split('/').pop()]);
+    expect(readdirSync(join(dir, 'onnx')).sort()).toEqual(['model.onnx', 'model_fp16.onnx']);
   });
 });

@@ -14,7 +14,8 @@ import { dirname, resolve } from 'node:path';
 import type { ParsedArgs } from '../args';
 import type { Command } from '../command';
 import type { CliIO } from '../io';
-import { captureLayerList, configDifferences, parseRunConfig, storableConfig, turnsPerItem, type RunConfig } from '../../lib/core/config/runConfig';
+import { LABEL_METHODS, captureLayerList, configDifferences, parseRunConfig, storableConfig, turnsPerItem, type RunConfig } from '../../lib/core/config/runConfig';
+import { labelsItself } from '../../lib/core/datasets/exactLabels';
 import { resolveModelRef, type ModelRef } from '../../lib/core/config/modelRef';
 import { parseDataset, type DatasetItem } from '../../lib/core/datasets/parseDataset';
 import { sampleItems } from '../../lib/core/datasets/sampleItems';
@@ -172,11 +173,6 @@ export function progressLine(e: Extract<ProgressEvent, { type: 'turn' }>): strin
   return `${bar} item ${e.index + 1}/${e.total} · turn ${e.turn + 1}/${e.turns} · ${speed} · ${eta}${e.timedOut ? ' · timed out' : ''}`;
 }
 
-/** An item with its own 0/1 label or the knowledge testbed's label rule (`label_method: "dataset"` labels it). */
-function carriesExactLabel(item: DatasetItem): boolean {
-  return item.label === 0 || item.label === 1 || item.meta?.label_rule === 'testbed-value/v1';
-}
-
 async function findDataset(value: string, configPath: string, cwd: string): Promise<string> {
   const tried = [resolve(cwd, value), resolve(dirname(configPath), value)];
   for (const p of tried) if (await exists(p)) return p;
@@ -241,13 +237,10 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
     return p ? [{ code: 'invalid_value', path: [], where: config.dataset_path!, message: `${config.dataset_path}: ${p}` }] : [];
   });
   if (reserved.length) throw new InputError(reserved);
-  // A dataset whose every item carries its exact label (or the testbed's label rule) is labelled by it unless the
-  // config chose a label_method.
+  // A dataset whose every item carries its exact label (or a label rule) is labelled by it unless the config chose
+  // a label_method (decided on the whole dataset, not the sample, so the seed cannot change it; see step 3 for resume).
   const explicitLabels = rawConfig !== null && typeof rawConfig === 'object' && ('label_method' in rawConfig || 'judge' in rawConfig);
-  if (!explicitLabels && items.length && items.every(carriesExactLabel)) {
-    config = { ...config, label_method: 'dataset' };
-    io.stderr('labels: every item carries an exact label or label rule; label_method "dataset"\n');
-  }
+  const datasetLabels = !explicitLabels && labelsItself(ds.value.items);
   const datasetSha = createHash('sha256').update(datasetText).digest('hex');
 
   // A probe named in the config is checked now (it loads; the capture keeps its position and layers) and applied
@@ -285,6 +278,16 @@ async function runCommandImpl(args: ParsedArgs, io: CliIO, deps: RunCommandDeps)
   }
   if (resume && entries.length && !manifest) {
     throw new InputError([{ code: 'not_found', path: ['output_dir'], where: outDir, message: `${outDir} holds files but no manifest.json, so the run cannot be checked against this config; choose another output_dir` }]);
+  }
+  if (!explicitLabels) {
+    // A resumed run keeps the label method it started with; a new one takes the dataset's own labels when it has them.
+    const stored = resume ? (manifest?.config as { label_method?: unknown } | undefined)?.label_method : undefined;
+    const fresh: RunConfig['label_method'] = datasetLabels ? 'dataset' : config.label_method;
+    const kept = typeof stored === 'string' && (LABEL_METHODS as readonly string[]).includes(stored) ? (stored as RunConfig['label_method']) : null;
+    const method = kept ?? fresh;
+    if (kept && kept !== fresh) io.stderr(`labels: label_method "${kept}", as the run in ${outDir} started\n`);
+    else if (method === 'dataset' && datasetLabels) io.stderr('labels: every item carries an exact label or label rule; label_method "dataset"\n');
+    if (method !== config.label_method) config = { ...config, label_method: method };
   }
   if (resume && manifest) {
     const diffs = configDifferences(manifest.config, config);

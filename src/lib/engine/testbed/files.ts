@@ -80,7 +80,16 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   } catch {
     throw new InputError([{ code: 'not_found', path: [], message: `${path}: no such file (the testbed folder is incomplete)`, where: path }]);
   }
-  return JSON.parse(text) as Record<string, unknown>;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InputError([{ code: 'malformed', path: [], message: `${path} is not valid JSON (${(e as Error).message})`, where: path }]);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError([{ code: 'invalid_type', path: [], message: `${path} must hold a JSON object`, where: path }]);
+  }
+  return value as Record<string, unknown>;
 }
 
 /**
@@ -98,7 +107,18 @@ export async function readTestbedFiles(dir: string = TESTBED_DIR): Promise<Testb
   const st = decodeSafetensors(bytes, path);
   const raw = st.metadata.spikescore_testbed;
   if (!raw) throw new InputError([{ code: 'missing_field', path: ['__metadata__', 'spikescore_testbed'], message: `${path} has no spikescore_testbed metadata`, where: path }]);
-  const summary = JSON.parse(raw) as TestbedSummary;
+  let summary: TestbedSummary;
+  try {
+    summary = JSON.parse(raw) as TestbedSummary;
+  } catch (e) {
+    throw new InputError([{ code: 'malformed', path: ['__metadata__', 'spikescore_testbed'], message: `${path}: __metadata__.spikescore_testbed is not valid JSON (${(e as Error).message})`, where: path }]);
+  }
+  const m = summary?.model as Partial<TestbedShape> | undefined;
+  const shapeFields = ['d', 'layers', 'heads', 'vocab', 'context'] as const;
+  const badShape = shapeFields.filter((k) => !(Number.isInteger(m?.[k]) && (m![k] as number) > 0));
+  if (badShape.length) {
+    throw new InputError([{ code: 'missing_field', path: ['__metadata__', 'spikescore_testbed', 'model'], message: `${path}: spikescore_testbed.model needs positive integers ${badShape.join(', ')}`, where: path }]);
+  }
   const expected = testbedParameterShapes(summary.model);
   const weights = new Map<string, TestbedTensor>();
   for (const [name, shape] of expected) {
@@ -113,7 +133,11 @@ export async function readTestbedFiles(dir: string = TESTBED_DIR): Promise<Testb
   if (extra.length) throw new InputError([{ code: 'unknown_field', path: [extra[0]], message: `${path} has unexpected tensors: ${extra.join(', ')}`, where: path }]);
   const tokenizer = await readJson(join(dir, 'tokenizer.json'));
   const tokenizerConfig = await readJson(join(dir, 'tokenizer_config.json'));
-  const vocab = Object.keys((tokenizer.model as { vocab: Record<string, number> }).vocab).length;
+  const vocabMap = (tokenizer.model as { vocab?: unknown } | undefined)?.vocab;
+  if (!vocabMap || typeof vocabMap !== 'object') {
+    throw new InputError([{ code: 'missing_field', path: ['model', 'vocab'], message: `${join(dir, 'tokenizer.json')} has no model.vocab`, where: join(dir, 'tokenizer.json') }]);
+  }
+  const vocab = Object.keys(vocabMap).length;
   if (vocab !== summary.model.vocab) {
     throw new InputError([{ code: 'mismatch', path: ['model', 'vocab'], message: `tokenizer.json has ${vocab} tokens but the weights were trained for ${summary.model.vocab}`, where: dir }]);
   }

@@ -23,7 +23,9 @@ export const TESTBED_ATTRIBUTES = ['capital', 'language', 'currency', 'continent
 export type TestbedAttribute = (typeof TESTBED_ATTRIBUTES)[number];
 export const TESTBED_TIERS = ['frequent', 'rare', 'never'] as const;
 export type TestbedTier = (typeof TESTBED_TIERS)[number];
-export const TESTBED_LABEL_RULE = 'testbed-value/v1';
+import { TESTBED_LABEL_RULE } from '../../core/datasets/exactLabels';
+
+export { TESTBED_LABEL_RULE };
 
 /** One line of `testbed/dataset.jsonl`. */
 export interface TestbedItem {

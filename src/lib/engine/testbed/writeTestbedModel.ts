@@ -53,7 +53,7 @@ export function testbedConfigBlock(files: TestbedFiles, weightsSha256: string): 
       attributes: TESTBED_ATTRIBUTES,
       tiers: {
         frequent: { countries: kb.n_frequent, exposures: Number(kb.n_freq) * epochs },
-        rare: { countries: kb.n_rare, exposures: (kb.rare_counts as number[]).map((c) => c * epochs) },
+        rare: { countries: kb.n_rare, exposures: Array.isArray(kb.rare_counts) ? (kb.rare_counts as number[]).map((c) => c * epochs) : null },
         never: { countries: kb.n_never, exposures: 0 }
       },
       heldout_attributes_per_country: kb.heldout_per_entity,
