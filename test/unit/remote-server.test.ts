@@ -27,11 +27,17 @@ describe('remote server configuration', () => {
 
   it('readRemoteEnv takes limits from the environment and ignores values that are not positive integers', () => {
     const e = readRemoteEnv({ SPIKESCORE_API_TOKEN: 'x', SPIKESCORE_DATA_DIR: '/var/lib/s', SPIKESCORE_REMOTE_MAX_ITEMS: '12', SPIKESCORE_REMOTE_MAX_BODY_BYTES: '-4' });
-    expect(e).toEqual({ token: 'x', journalDir: '/var/lib/s/remote-journal', journalMaxAgeDays: 30, maxBodyBytes: 524288, maxItems: 12 });
+    expect(e).toEqual({ token: 'x', journalDir: '/var/lib/s/remote-journal', journalMaxAgeDays: 30, journalDaysProblem: null, maxBodyBytes: 524288, maxItems: 12 });
     expect(readRemoteEnv({}).token).toBeNull();
     expect(readRemoteEnv({ SPIKESCORE_JOURNAL_DAYS: '7' }).journalMaxAgeDays).toBe(7);
-    expect(readRemoteEnv({ SPIKESCORE_JOURNAL_DAYS: '0' }).journalMaxAgeDays).toBeNull();
-    expect(readRemoteEnv({ SPIKESCORE_JOURNAL_DAYS: 'soon' }).journalMaxAgeDays).toBe(30);
+    expect(readRemoteEnv({ SPIKESCORE_JOURNAL_DAYS: '0' })).toMatchObject({ journalMaxAgeDays: null, journalDaysProblem: null });
+    // A value meant to keep them that is not understood keeps them too, and says so.
+    for (const v of ['never', '-1', '0.5', 'off']) {
+      expect(readRemoteEnv({ SPIKESCORE_JOURNAL_DAYS: v })).toMatchObject({
+        journalMaxAgeDays: null,
+        journalDaysProblem: `SPIKESCORE_JOURNAL_DAYS must be a whole number of days (0 keeps the journals forever); got ${JSON.stringify(v)}, so no journal is pruned`
+      });
+    }
   });
 
   it('createServiceFromEnv answers 503 with what is wrong when the pool cannot be built, naming no secret', async () => {

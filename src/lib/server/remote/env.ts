@@ -25,6 +25,8 @@ export interface RemoteEnv {
   readonly journalDir: string;
   /** Journals untouched longer than this are pruned at start; null keeps them forever. */
   readonly journalMaxAgeDays: number | null;
+  /** Why SPIKESCORE_JOURNAL_DAYS was not understood (then nothing is pruned), or null. */
+  readonly journalDaysProblem: string | null;
   readonly maxBodyBytes: number;
   readonly maxItems: number;
 }
@@ -36,11 +38,22 @@ function positive(env: Env, name: string, fallback: number): number {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
+/** SPIKESCORE_JOURNAL_DAYS: unset → 30; a whole number of days; 0 → never. Anything else prunes nothing, and says so. */
+function journalDays(env: Env): { journalMaxAgeDays: number | null; journalDaysProblem: string | null } {
+  const v = env.SPIKESCORE_JOURNAL_DAYS?.trim();
+  if (v === undefined || v === '') return { journalMaxAgeDays: 30, journalDaysProblem: null };
+  if (/^\d+$/.test(v)) return { journalMaxAgeDays: Number(v) === 0 ? null : Number(v), journalDaysProblem: null };
+  return {
+    journalMaxAgeDays: null,
+    journalDaysProblem: `SPIKESCORE_JOURNAL_DAYS must be a whole number of days (0 keeps the journals forever); got ${JSON.stringify(v)}, so no journal is pruned`
+  };
+}
+
 export function readRemoteEnv(env: Env): RemoteEnv {
   return {
     token: env.SPIKESCORE_API_TOKEN || null,
     journalDir: join(resolve(env.SPIKESCORE_DATA_DIR || 'data'), 'remote-journal'),
-    journalMaxAgeDays: env.SPIKESCORE_JOURNAL_DAYS?.trim() === '0' ? null : positive(env, 'SPIKESCORE_JOURNAL_DAYS', 30),
+    ...journalDays(env),
     maxBodyBytes: positive(env, 'SPIKESCORE_REMOTE_MAX_BODY_BYTES', 512 * 1024),
     maxItems: positive(env, 'SPIKESCORE_REMOTE_MAX_ITEMS', 5000)
   };

@@ -42,6 +42,7 @@ export async function createServiceFromEnv(env: Env, modes: Readonly<Record<stri
   }
   if (poolError) process.stderr.write(`[remote] no node pool: ${poolError}\n`);
   const service = new RemoteService({ ...settings, pool, poolError, modes });
+  if (settings.journalDaysProblem) process.stderr.write(`[remote] ${settings.journalDaysProblem}\n`);
   if (settings.journalMaxAgeDays !== null) {
     const days = settings.journalMaxAgeDays;
     try {
