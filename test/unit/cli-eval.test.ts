@@ -172,6 +172,7 @@ describe('spikescore eval', () => {
     expect(await runCli(['eval', '--data-dir', '.', '--report-dir', 'r'], cap.io)).toBe(2);
     expect(cap.err).toContain('no item to evaluate under');
     expect(cap.err).toContain('found 2 file(s): 1 without nli_label 0 or 1, 1 with fewer than 3 turns scored by "probe_pred"');
+    expect(cap.err).toContain('pass --score-key entropy_mean, nll_mean or rs');
 
     const oneClass = mkdtempSync(join(tmpdir(), 'eval-'));
     writeFileSync(join(oneClass, 'a.json'), JSON.stringify(item('a', 1, spike(1))));

@@ -345,7 +345,8 @@ export const evalCommand: Command = {
     }
     const found = `found ${c.files.length} file(s): ${describeSkips(c.skipped, scoreKey)}`;
     if (c.items.length === 0) {
-      throw new InputError(`no item to evaluate under ${dataDir}: ${found}`);
+      const hint = scoreKey === 'probe_pred' ? ' (a run without a probe has the training-free scores: pass --score-key entropy_mean, nll_mean or rs)' : '';
+      throw new InputError(`no item to evaluate under ${dataDir}: ${found}${hint}`);
     }
     const ev = evaluateAggregations(c.items, { nResamples, seed });
     if (ev.nPos === 0 || ev.nNeg === 0) {
