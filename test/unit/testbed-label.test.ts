@@ -117,7 +117,8 @@ describe('parseTestbedDataset', () => {
       JSON.stringify({ ...capital, id: 'd', exposures: -1 }),
       JSON.stringify({ ...capital, id: 'e', tier: 'never' }),
       good,
-      JSON.stringify({ id: 'f' })
+      JSON.stringify({ id: 'f' }),
+      JSON.stringify({ ...capital, id: 'g', tier: 'never', exposures: 0, split: 'train' })
     ].join('\n');
     let err: unknown;
     try {
@@ -140,7 +141,8 @@ describe('parseTestbedDataset', () => {
       'd.jsonl:8 entity is missing',
       'd.jsonl:8 label_rule is missing',
       'd.jsonl:8 split is missing',
-      'd.jsonl:8 exposures is missing'
+      'd.jsonl:8 exposures is missing',
+      'd.jsonl:9 split is "train" for a never-tier item (never-tier questions are all held out)'
     ]);
     expect(() => parseTestbedDataset('\n\n')).toThrow('testbed/dataset.jsonl holds no items');
     expect(() => parseTestbedDataset(3 as never)).toThrow('text must be a string; got number');

@@ -14,6 +14,8 @@ export interface CatalogEntry {
   readonly note: string;
   /** Served by this app from `static/models/` (offline), not downloaded from the hub. */
   readonly builtin?: boolean;
+  /** Random weights: it shows the pipeline, not the method (the pages warn). */
+  readonly randomWeights?: boolean;
 }
 
 export const BUILTIN_TEMPLATE = '/models/{model}/';

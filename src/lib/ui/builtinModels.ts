@@ -20,6 +20,7 @@ export const BUILTIN_MODELS: readonly CatalogEntry[] = [
     kind: 'chat',
     sizesMb: { fp32: 26, fp16: 13 },
     note: 'Built into the app, works offline. Its weights are RANDOM: it shows the pipeline (dialogue, per-turn scores, SpikeScore), not the method — its answers are noise.',
-    builtin: true
+    builtin: true,
+    randomWeights: true
   }
 ];

@@ -5,8 +5,8 @@
  *
  * Teach shows them in pairs (`CURATED_PAIRS`): one known and one made-up question of the same shape, so the two
  * dialogues differ in what the model knows, not in the form of the question. A pair may be meant for particular
- * models (`models`): the trained testbed model comes with its own known and never-seen questions, whose labels are
- * exact (`label`), and they are listed for it alone.
+ * models (`models`): the trained testbed model comes with its own known and never-seen questions, labelled exactly
+ * by its knowledge base's rule (`testbed`), and they are listed for it alone.
  */
 import type { TestbedAttribute } from '../engine/testbed/label';
 
@@ -141,10 +141,6 @@ export const CURATED_PAIRS: readonly CuratedPair[] = [
   pair('formulas', 'Chemical formulas: water and an invented mineral', 'water-formula', 'brenthite-formula')
 ];
 
-/**
- * The pairs to offer for a model: those meant for it when there are any (a testbed model's own questions),
- * otherwise the general ones (pairs without `models`).
- */
 /** The single questions to offer for a model: its own (the testbed's) when it has any, otherwise the general ones. */
 export function curatedQuestionsFor(modelId: string | null | undefined): readonly CuratedQuestion[] {
   const own = modelId ? CURATED_PAIRS.filter((p) => p.models?.includes(modelId)).flatMap((p) => [p.factual, p.hallucinated]) : [];
@@ -153,6 +149,10 @@ export function curatedQuestionsFor(modelId: string | null | undefined): readonl
   return CURATED_QUESTIONS.filter((q) => !meant.has(q.id));
 }
 
+/**
+ * The pairs to offer for a model: those meant for it when there are any (a testbed model's own questions),
+ * otherwise the general ones (pairs without `models`).
+ */
 export function curatedPairsFor(modelId: string | null | undefined): readonly CuratedPair[] {
   const own = modelId ? CURATED_PAIRS.filter((p) => p.models?.includes(modelId)) : [];
   return own.length ? own : CURATED_PAIRS.filter((p) => !p.models);

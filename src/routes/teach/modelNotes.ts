@@ -20,8 +20,7 @@ export function teachModel(id: string | null | undefined): TeachModel {
   if (!id) return { kind: 'none', id: null, entry: null, paperListModel: false };
   const builtin = BUILTIN_MODELS.find((e) => e.id === id) ?? null;
   if (builtin) {
-    const random = /random/i.test(builtin.id) || /\bRANDOM\b/.test(builtin.note);
-    return { kind: random ? 'random' : 'builtin', id, entry: builtin, paperListModel: false };
+    return { kind: builtin.randomWeights ? 'random' : 'builtin', id, entry: builtin, paperListModel: false };
   }
   const entry = CATALOG.find((e) => e.id === id) ?? null;
   if (!entry) return { kind: 'unknown', id, entry: null, paperListModel: false };

@@ -48,6 +48,7 @@ export function parseTestbedDataset(text: string, where = 'testbed/dataset.jsonl
     const item = r as unknown as TestbedItem;
     if (!testbedValues(item.attribute).includes(item.answer)) bad('answer', `answer ${JSON.stringify(item.answer)} is not a value of the attribute ${item.attribute}`);
     if ((item.tier === 'never') !== (item.exposures === 0)) bad('exposures', `exposures is ${item.exposures} for a ${item.tier}-tier item (0 exactly for the never tier)`);
+    if (item.tier === 'never' && item.split !== 'heldout') bad('split', `split is ${JSON.stringify(item.split)} for a never-tier item (never-tier questions are all held out)`);
     if (ids.has(item.id)) bad('id', `id ${JSON.stringify(item.id)} is repeated`);
     ids.add(item.id);
     if (issues.length === before) items.push(item);
