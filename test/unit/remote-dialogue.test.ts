@@ -75,5 +75,26 @@ describe('remote dialogue mode', () => {
     expect(dialogueMode.check({ max_steps: -1 }).map((i) => i.path.join('.'))).toContain('config.max_steps');
     expect(dialogueMode.check({ mode: 'probe_data' })[0].message).toContain('only "dialogue"');
     expect(dialogueMode.checkItem!({ id: 'x', question: 3 }, 0)[0].message).toBe('items[0].question must be a non-empty string, got number');
+    expect(dialogueMode.checkItem!({ id: 'x', question: 'q', label_rule: 'my-rule' }, 1).map((i) => i.message)).toEqual([
+      'items[1].label_rule must be one of testbed-value/v1, got "my-rule"',
+      'items[1].attribute must name the attribute its label_rule checks, got undefined'
+    ]);
+    expect(dialogueMode.checkItem!({ id: 'x', question: 'q', answer: 'Hartton', label_rule: 'testbed-value/v1', attribute: 'capital' }, 0)).toEqual([]);
+  });
+
+  it('with label_method "dataset", an item with a label rule is labelled by the rule from the answer, on the node', async () => {
+    const nodes = await startNodes(backend, ['ok'], { token: NODE_TOKEN });
+    cleanup.push(async () => void (await Promise.all(nodes.map((n) => n.close()))));
+    const pool = poolFor(nodes, backend, 'sglang', {}, { token: NODE_TOKEN });
+    // The fixture model knows no testbed fact: whatever it says about a capital is not the gold one.
+    const items: RunItem[] = [
+      { id: 'rule', question: 'What is the capital of Falubia?', answer: 'Hartton', label_rule: 'testbed-value/v1', attribute: 'capital' },
+      { id: 'broken', question: 'What is the capital of Falubia?', answer: 'Paris', label_rule: 'testbed-value/v1', attribute: 'capital' }
+    ];
+    const out = new Map<string, DialogueItemOutput>();
+    await pool.run(items, { itemId: (i) => i.id, run: dialogueMode.create({ ...CONFIG, max_steps: 0 }, 'rule-run'), onResult: (d) => void out.set(d.itemId, d.result as DialogueItemOutput) });
+    expect(out.get('rule')!.item).toMatchObject({ nli_label: 0, label_source: 'dataset' });
+    // A gold value that is not of the knowledge base: unknown, never a guess.
+    expect(out.get('broken')!.item.nli_label).toBeNull();
   });
 });

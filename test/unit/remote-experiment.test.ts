@@ -233,6 +233,9 @@ describe('remote runs from the Experiment page', () => {
     expect(c.max_steps).toBe(2);
     expect(remoteConfig(run)).toEqual(c);
     expect(() => remoteItems({ id: 'r', dataset: null })).toThrow('run r holds no dataset items (dataset.items), so it cannot run');
+    // A testbed item goes with its label rule and attribute (the server labels it by the rule), nothing else of meta.
+    const testbed = { id: 't', dataset: { items: [{ id: 'b', question: 'Q?', context: '', answer: 'Hartton', meta: { label_rule: 'testbed-value/v1', attribute: 'capital', tier: 'never', entity: 'X' } }] } };
+    expect(remoteItems(testbed)).toEqual([{ id: 'b', question: 'Q?', context: '', answer: 'Hartton', label_rule: 'testbed-value/v1', attribute: 'capital' }]);
   });
 
   it('remoteProgressText says items stored of n, per node, failures and reconnects', () => {

@@ -166,7 +166,10 @@ export function remoteProvenance(status: RemoteStatus, config: Pick<RunConfig, '
   };
 }
 
-/** The run's items as the route takes them: `{id, question, context, answer, label}` and nothing else. */
+/**
+ * The run's items as the route takes them: `{id, question, context, answer, label}`, plus `label_rule` and
+ * `attribute` for an item labelled by a rule (the testbed's), and nothing else.
+ */
 export function remoteItems(run: Pick<RunRecord, 'id' | 'dataset'>): RunItem[] {
   const items = (run.dataset as { items?: unknown } | null | undefined)?.items;
   if (!Array.isArray(items) || items.length === 0) throw new Error(`run ${run.id} holds no dataset items (dataset.items), so it cannot run`);
@@ -175,7 +178,8 @@ export function remoteItems(run: Pick<RunRecord, 'id' | 'dataset'>): RunItem[] {
     question: it.question,
     context: it.context ?? '',
     answer: Array.isArray(it.answer) ? [...it.answer] : (it.answer ?? ''),
-    ...(it.label === 0 || it.label === 1 ? { label: it.label } : {})
+    ...(it.label === 0 || it.label === 1 ? { label: it.label } : {}),
+    ...(typeof it.meta?.label_rule === 'string' ? { label_rule: it.meta.label_rule, attribute: it.meta.attribute } : {})
   }));
 }
 

@@ -6,14 +6,18 @@
  *
  * Config: the paper's `config.json` fields (and ours) as `parseRunConfig` checks them; `model_path`,
  * `dataset_path`, `output_dir` and `remote_engines` are the server's business and are ignored (the pool is server
- * configuration only). Items: `{id, question, context?, answer?, label?}`; `label` (1 correct, 0 hallucinated) is
- * used with `label_method: "dataset"`, and `answer` (a string or aliases) with `match`/`f1`.
+ * configuration only). Items: `{id, question, context?, answer?, label?, label_rule?, attribute?}`; with
+ * `label_method: "dataset"` the item's `label` (1 correct, 0 hallucinated) is used, or, without one, its label rule
+ * (`label_rule: "testbed-value/v1"` with `attribute`: the dataset judge applies it to the answer, as locally);
+ * `answer` (a string or aliases) serves `match`/`f1` and the rule's gold value.
  */
 import { parseRunConfig, type RunConfig } from '../../core/config/runConfig';
 import type { DatasetItem } from '../../core/datasets/parseDataset';
 import { typeName, unwrap, type Issue } from '../../core/issues';
 import type { ItemResult } from '../../core/itemResult';
 import { matchLabel } from '../../core/labels/matchLabel';
+import { LABEL_RULES } from '../../core/datasets/exactLabels';
+import { datasetJudge } from '../../engine/judges/judge';
 import { runDialogue } from '../../core/runner/runDialogue';
 import type { Labeller, RunSink, TurnHidden } from '../../core/runner/types';
 import type { RunItem } from '../../engine/remote/protocol';
@@ -40,7 +44,8 @@ function toDatasetItem(item: RunItem): DatasetItem {
     question: String(item.question),
     context: typeof item.context === 'string' ? item.context : '',
     answer: Array.isArray(answer) ? answer.map(String) : typeof answer === 'string' ? answer : '',
-    label: item.label === 0 || item.label === 1 ? item.label : null
+    label: item.label === 0 || item.label === 1 ? item.label : null,
+    ...(typeof item.label_rule === 'string' ? { meta: { label_rule: item.label_rule, attribute: item.attribute } } : {})
   };
 }
 
@@ -56,13 +61,21 @@ export const dialogueMode: RunnerMode = {
     if (typeof item.question !== 'string' || !item.question.trim()) issues.push({ code: 'invalid_type', path: ['items', index, 'question'], message: `items[${index}].question must be a non-empty string, got ${typeName(item.question)}` });
     if (item.context !== undefined && typeof item.context !== 'string') issues.push({ code: 'invalid_type', path: ['items', index, 'context'], message: `items[${index}].context must be a string, got ${typeName(item.context)}` });
     if (item.label !== undefined && item.label !== null && item.label !== 0 && item.label !== 1) issues.push({ code: 'invalid_value', path: ['items', index, 'label'], message: `items[${index}].label must be 1 (correct), 0 (hallucinated) or null, got ${JSON.stringify(item.label)}` });
+    if (item.label_rule !== undefined && !(typeof item.label_rule === 'string' && LABEL_RULES.includes(item.label_rule))) {
+      issues.push({ code: 'unsupported', path: ['items', index, 'label_rule'], message: `items[${index}].label_rule must be one of ${LABEL_RULES.join(', ')}, got ${JSON.stringify(item.label_rule)}` });
+    }
+    if (item.label_rule !== undefined && typeof item.attribute !== 'string') issues.push({ code: 'missing_field', path: ['items', index, 'attribute'], message: `items[${index}].attribute must name the attribute its label_rule checks, got ${typeName(item.attribute)}` });
     return issues;
   },
   create(config): ItemFn<RunItem, unknown> {
     const rc: RunConfig = unwrap(parse(config));
+    const byDataset = datasetJudge();
     const labeller: Labeller = {
-      async label(_q, golds, answer, item) {
-        if (rc.label_method === 'dataset') return { label: item?.label ?? null, source: 'dataset', reason: item?.label === undefined || item?.label === null ? 'the item carries no label' : null };
+      async label(q, golds, answer, item) {
+        if (rc.label_method === 'dataset') {
+          const out = await byDataset.label(q, golds, answer, item);
+          return { label: out.label, source: 'dataset', reason: out.label === null ? (item?.meta ? 'the label rule could not be applied' : 'the item carries no label') : null };
+        }
         if (rc.label_method === 'match' || rc.label_method === 'f1') {
           if (!golds.length) return { label: null, source: rc.label_method, reason: 'no gold answer' };
           const m = matchLabel(answer, golds, { method: rc.label_method, f1Threshold: rc.f1_threshold });
