@@ -43,7 +43,10 @@ async function runIds(page: Page): Promise<string[]> {
 }
 
 /** What IndexedDB holds for a run: its turns (in item, step order), and the counts of item, turn and hidden rows. */
-async function stored(page: Page, runId: string): Promise<{ turns: StoredTurn[]; items: { id: string; n_turns: number; run_status: string }[]; hidden: number }> {
+async function stored(
+  page: Page,
+  runId: string
+): Promise<{ turns: StoredTurn[]; items: { id: string; n_turns: number; run_status: string; nli_label: 0 | 1 | null; label_source: string | null }[]; hidden: number }> {
   return page.evaluate(async (id) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const r = indexedDB.open('spikescore-lab');
@@ -60,7 +63,8 @@ async function stored(page: Page, runId: string): Promise<{ turns: StoredTurn[];
     const turns = (await all<TurnRow>('turns'))
       .sort((a, b) => (a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : a.step - b.step))
       .map((t) => ({ item: t.item_id, step: t.step, response: t.turn.response, ids: t.turn.tokens.ids, nll: t.turn.metrics.nll_mean }));
-    const items = (await all<{ id: string; n_turns: number; run_status: string }>('items')).map((i) => ({ id: i.id, n_turns: i.n_turns, run_status: i.run_status }));
+    type ItemRow = { id: string; n_turns: number; run_status: string; nli_label: 0 | 1 | null; label_source: string | null };
+    const items = (await all<ItemRow>('items')).map((i) => ({ id: i.id, n_turns: i.n_turns, run_status: i.run_status, nli_label: i.nli_label, label_source: i.label_source }));
     const hidden = (await all<unknown>('hidden')).length;
     db.close();
     return { turns, items, hidden };
@@ -308,23 +312,8 @@ test('the testbed model on its own dataset: every label is the knowledge base\'s
   await runToEnd(page);
   const [runId] = await runIds(page);
   await expect(page.getByTestId('run-row').first()).toContainText('testbed');
-  const rows = await page.evaluate(async (id) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('spikescore-lab');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const get = <T,>(store: string) =>
-      new Promise<T[]>((resolve, reject) => {
-        const r = db.transaction(store).objectStore(store).index('run').getAll(IDBKeyRange.only(id));
-        r.onsuccess = () => resolve(r.result as T[]);
-        r.onerror = () => reject(r.error);
-      });
-    const items = await get<{ id: string; nli_label: 0 | 1 | null; label_source: string }>('items');
-    const turns = await get<{ item_id: string; step: number; turn: { response: string } }>('turns');
-    db.close();
-    return items.map((i) => ({ id: i.id, label: i.nli_label, source: i.label_source, answer: turns.find((t) => t.item_id === i.id && t.step === 0)!.turn.response }));
-  }, runId);
+  const data = await stored(page, runId);
+  const rows = data.items.map((i) => ({ id: i.id, label: i.nli_label, source: i.label_source, answer: data.turns.find((t) => t.item === i.id && t.step === 0)!.response }));
   expect(rows).toHaveLength(6);
   const { testbedLabel } = await import('../../src/lib/engine/testbed/label');
   const dataset = (await readFile('testbed/dataset.jsonl', 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
