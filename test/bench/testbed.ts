@@ -18,10 +18,12 @@
  *   top-p 0.7, max_new_tokens 24, run seed `--seed`), hidden states of every layer at the three positions.
  *
  * Per-turn scores of a test dialogue: entropy_mean, nll_mean and the logit-lens RS (runner metrics; RS over every
- * hidden-state index at last_token_embedding), and two probes trained on the training domain's turn-0 hidden
- * states at last_token_embedding and applied to each turn's:
+ * hidden-state index at last_token_embedding), and probes trained on the training domain's turn-0 hidden
+ * states at last_token_embedding and applied to each turn's (three probes):
  * - SEP: logistic regression (kind `sep`, scikit-learn defaults) on hidden-state indices [1, 5) (the 4 blocks'
  *   outputs, 512 features), target = semantic entropy binarised at core/semantic's best split; score P(high SE);
+ * - SEP-MLP: the released code's regressor (kind `sep-mlp`, default preset) on the same features, target = the raw
+ *   semantic entropy; score = the predicted SE;
  * - SAPLMA: the SAPLMA MLP (kind `saplma`, 256-128-64 ReLU, 5 epochs) on hidden-state index 3 (128 features),
  *   target = the exact truth label; score 1 − P(true).
  * Each is aggregated as SpikeScore (max |Δ²S|), turn 0, the mean over turns, and the released code's Var + Σ|Δ²S|;
@@ -243,6 +245,8 @@ export async function bench(args: Record<string, string> = {}) {
     log(`SEP target: SE best split ${split.threshold.toFixed(4)} nats, ${seY.filter((v) => v === 1).length}/${seY.length} high`);
     const sepData = matrix(SEP_LAYERS);
     const sep: Probe = await trainProbe({ kind: 'sep', X: sepData.X, n: trainRows.length, d: sepData.d, y: seY, seed, modelId: m.info.id, hiddenSize, tokenPosition: POSITION, layerRange: SEP_LAYERS });
+    // The released code's SEP: an MLP regressor on the raw semantic entropy (default preset), same features.
+    const sepMlp: Probe = await trainProbe({ kind: 'sep-mlp', X: sepData.X, n: trainRows.length, d: sepData.d, y: trainSe, seed, modelId: m.info.id, hiddenSize, tokenPosition: POSITION, layerRange: SEP_LAYERS });
     const saplmaData = matrix(SAPLMA_LAYERS);
     const saplma: Probe = await trainProbe({ kind: 'saplma', X: saplmaData.X, n: trainRows.length, d: saplmaData.d, y: trainRows.map((r) => r.label), seed, modelId: m.info.id, hiddenSize, tokenPosition: POSITION, layerRange: SAPLMA_LAYERS });
 
@@ -253,7 +257,7 @@ export async function bench(args: Record<string, string> = {}) {
     });
     const dropped = testItems.length - kept.length;
     if (dropped) log(`warning: ${dropped} test items did not finish ${K} turns (truncated or failed) and are left out`);
-    const traj: Record<'entropy' | 'nll' | 'rs' | 'sep' | 'saplma', number[][]> = { entropy: [], nll: [], rs: [], sep: [], saplma: [] };
+    const traj: Record<'entropy' | 'nll' | 'rs' | 'sep' | 'sep_mlp' | 'saplma', number[][]> = { entropy: [], nll: [], rs: [], sep: [], sep_mlp: [], saplma: [] };
     const y: number[] = [];
     const tier: string[] = [];
     const turn0Se: number[] = [];
@@ -271,6 +275,7 @@ export async function bench(args: Record<string, string> = {}) {
       traj.nll.push(r.reasoning_chain.map((t) => num(t.metrics.nll_mean, 'nll_mean')));
       traj.rs.push(r.reasoning_chain.map((t) => num(t.metrics.rs, 'rs')));
       traj.sep.push(hs.map((h) => sep.predict(features(h, SEP_LAYERS))));
+      traj.sep_mlp.push(hs.map((h) => sepMlp.predict(features(h, SEP_LAYERS))));
       traj.saplma.push(hs.map((h) => saplma.predict(features(h, SAPLMA_LAYERS))));
     }
 
@@ -347,6 +352,7 @@ export async function bench(args: Record<string, string> = {}) {
           nll: 'runner metrics.nll_mean',
           rs: 'runner metrics.rs: logit-lens RS over hidden-state indices 0..4 at last_token_embedding',
           sep: `logistic SEP (kind sep), hidden-state indices [${SEP_LAYERS.join(', ')}) at ${POSITION}; target: turn-0 semantic entropy of ${samples} samples (T 1, top-p 1) clustered by stated value, binarised at bestSplit; score P(high SE)`,
+          sep_mlp: `SEP-MLP regressor (kind sep-mlp, default preset: hidden [256, 128], early stopping), same features as sep; target: the raw turn-0 semantic entropy; score: predicted SE`,
           saplma: `SAPLMA MLP (kind saplma, default preset), hidden-state index ${SAPLMA_LAYERS[0]} at ${POSITION}; target: exact truth label; score 1 − P(true)`
         },
         aggregations: { spikescore: 'max over 0<k<K-1 of |S(k+1) − 2S(k) + S(k−1)|', turn0: 'S(0)', mean: 'mean over turns', var_sum_abs_d2: "released code's Var(S) + Σ|Δ²S|" },
