@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { expectReady } from './fixtures';
+import { expectReady, runRows } from './fixtures';
 
 interface StoredTurn {
   item: string;
@@ -42,33 +42,19 @@ async function runIds(page: Page): Promise<string[]> {
   return page.getByTestId('run-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')!));
 }
 
-/** What IndexedDB holds for a run: its turns (in item, step order), and the counts of item, turn and hidden rows. */
+/** What IndexedDB holds for a run: its turns (in item, step order), its items, and the count of hidden rows. */
 async function stored(
   page: Page,
   runId: string
 ): Promise<{ turns: StoredTurn[]; items: { id: string; n_turns: number; run_status: string; nli_label: 0 | 1 | null; label_source: string | null }[]; hidden: number }> {
-  return page.evaluate(async (id) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('spikescore-lab');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const all = <T,>(store: string) =>
-      new Promise<T[]>((resolve, reject) => {
-        const r = db.transaction(store).objectStore(store).index('run').getAll(IDBKeyRange.only(id));
-        r.onsuccess = () => resolve(r.result as T[]);
-        r.onerror = () => reject(r.error);
-      });
-    type TurnRow = { item_id: string; step: number; turn: { response: string; tokens: { ids: number[] }; metrics: { nll_mean: number | null } } };
-    const turns = (await all<TurnRow>('turns'))
-      .sort((a, b) => (a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : a.step - b.step))
-      .map((t) => ({ item: t.item_id, step: t.step, response: t.turn.response, ids: t.turn.tokens.ids, nll: t.turn.metrics.nll_mean }));
-    type ItemRow = { id: string; n_turns: number; run_status: string; nli_label: 0 | 1 | null; label_source: string | null };
-    const items = (await all<ItemRow>('items')).map((i) => ({ id: i.id, n_turns: i.n_turns, run_status: i.run_status, nli_label: i.nli_label, label_source: i.label_source }));
-    const hidden = (await all<unknown>('hidden')).length;
-    db.close();
-    return { turns, items, hidden };
-  }, runId);
+  type TurnRow = { item_id: string; step: number; turn: { response: string; tokens: { ids: number[] }; metrics: { nll_mean: number | null } } };
+  type ItemRow = { id: string; n_turns: number; run_status: string; nli_label: 0 | 1 | null; label_source: string | null };
+  const rows = await runRows(page, runId, { turns: null, items: null, hidden: ['item_id'] });
+  const turns = (rows.turns as unknown as TurnRow[])
+    .sort((a, b) => (a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : a.step - b.step))
+    .map((t) => ({ item: t.item_id, step: t.step, response: t.turn.response, ids: t.turn.tokens.ids, nll: t.turn.metrics.nll_mean }));
+  const items = (rows.items as unknown as ItemRow[]).map((i) => ({ id: i.id, n_turns: i.n_turns, run_status: i.run_status, nli_label: i.nli_label, label_source: i.label_source }));
+  return { turns, items, hidden: rows.hidden.length };
 }
 
 async function screenshots(page: Page, name: string) {

@@ -15,6 +15,7 @@ import { itemTrajectory } from '../../src/lib/core/trajectory/itemTrajectory';
 import type { EngineNode } from '../remote/engineNode';
 import { fixtureBackend, fixtureFolder } from '../remote/fixture';
 import { startNodes, tempDir } from '../remote/harness';
+import { runRows } from './fixtures';
 
 const API_TOKEN = 'browser-remote-api-token';
 const NODE_TOKEN = 'browser-remote-node-token';
@@ -98,27 +99,13 @@ async function configure(page: Page, n: number) {
 
 /** The items IndexedDB holds for a run, and its hidden-state rows. */
 async function stored(page: Page, runId: string): Promise<{ items: ItemResult[]; hidden: { item_id: string; step: number; layers: number[] }[] }> {
-  return page.evaluate(async (id) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('spikescore-lab');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const all = <T,>(store: string) =>
-      new Promise<T[]>((resolve, reject) => {
-        const r = db.transaction(store).objectStore(store).index('run').getAll(IDBKeyRange.only(id));
-        r.onsuccess = () => resolve(r.result as T[]);
-        r.onerror = () => reject(r.error);
-      });
-    const rows = await all<Record<string, unknown> & { id: string }>('items');
-    const turns = await all<{ item_id: string; step: number; turn: Record<string, unknown> }>('turns');
-    const hidden = (await all<{ item_id: string; step: number; layers: number[] }>('hidden')).map((h) => ({ item_id: h.item_id, step: h.step, layers: h.layers }));
-    db.close();
-    const items = rows
-      .map((r) => ({ ...r, reasoning_chain: turns.filter((t) => t.item_id === r.id).sort((a, b) => a.step - b.step).map((t) => t.turn) }))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
-    return { items: items as unknown as ItemResult[], hidden };
-  }, runId);
+  const rows = await runRows(page, runId, { items: null, turns: null, hidden: ['item_id', 'step', 'layers'] });
+  const turns = rows.turns as unknown as { item_id: string; step: number; turn: Record<string, unknown> }[];
+  const hidden = rows.hidden as unknown as { item_id: string; step: number; layers: number[] }[];
+  const items = (rows.items as (Record<string, unknown> & { id: string })[])
+    .map((r) => ({ ...r, reasoning_chain: turns.filter((t) => t.item_id === r.id).sort((a, b) => a.step - b.step).map((t) => t.turn) }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  return { items: items as unknown as ItemResult[], hidden };
 }
 
 async function screenshots(page: Page, name: string) {

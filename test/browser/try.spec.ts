@@ -15,6 +15,7 @@ import { loadModelFromDir } from '../../src/lib/engine/node/engine';
 import { encodeProbeFile } from '../../src/lib/store/probeFile';
 import { dialogueConfig, dialogueItem } from '../../workers/inference/dialogueConfig';
 import { turnProbe } from '../../workers/inference/turnProbe';
+import { putSetting } from './fixtures';
 
 async function askShort(page: Page, question: string) {
   await page.getByTestId('question').fill(question);
@@ -53,28 +54,12 @@ test('the built-in testbed answers a question it learned right and one it never 
   await expect(page.getByTestId('turn')).toHaveCount(4, { timeout: 60_000 });
   await expect(page.getByTestId('spikescore')).toContainText(/\d\.\d{4} at turn [12]/, { timeout: 60_000 });
   await expect(page.getByTestId('turn0-label')).toHaveCount(0);
-  await expect(page.getByTestId('spikescore')).toContainText(/\d\.\d{4} at turn [12]/, { timeout: 60_000 });
   await expect(page.getByTestId('trajectory-chart').locator('circle')).toHaveCount(4);
   await expect(page.getByTestId('spike-mark')).toHaveCount(1);
   await expect(page.getByTestId('no-threshold')).toContainText('there is no threshold for testbed');
 
   // Store a threshold (as the Evaluate page does) and ask again: the verdict shows with its source.
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const open = indexedDB.open('spikescore-lab');
-        open.onsuccess = () => {
-          const tx = open.result.transaction('settings', 'readwrite');
-          tx.objectStore('settings').put({
-            key: 'verdict-thresholds',
-            value: [{ format_version: 1, value: 0, rule: "Youden's J", run: 'test run', runIds: ['r1'], model: 'testbed', scoreKey: 'entropy_mean', date: '2026-11-24T00:00:00Z', tpr: 1, fpr: 0, j: 1, n: 10, optimistic: false }]
-          });
-          tx.oncomplete = () => resolve();
-          tx.onerror = () => reject(tx.error);
-        };
-        open.onerror = () => reject(open.error);
-      })
-  );
+  await putSetting(page, 'verdict-thresholds', [{ format_version: 1, value: 0, rule: "Youden's J", run: 'test run', runIds: ['r1'], model: 'testbed', scoreKey: 'entropy_mean', date: '2026-11-24T00:00:00Z', tpr: 1, fpr: 0, j: 1, n: 10, optimistic: false }]);
   await page.getByTestId('ask').click();
   await expect(page.getByTestId('verdict')).toContainText('Flagged as hallucinated', { timeout: 60_000 });
   await expect(page.getByTestId('threshold-source')).toContainText("SpikeScore ≥ 0.0000 (Youden's J on run test run, model testbed, entropy_mean, 2026-11-24)");
@@ -148,22 +133,7 @@ test('a stored probe of the loaded model scores each turn; the plotted values eq
   await expect(page.getByTestId('score-help')).toContainText('P(high semantic entropy) from the logistic SEP probe demo-sep.safetensors, read at last_token_embedding from hidden-state indices [2, 4)');
 
   // The verdict uses the threshold stored for (random-demo, probe_pred).
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const open = indexedDB.open('spikescore-lab');
-        open.onsuccess = () => {
-          const tx = open.result.transaction('settings', 'readwrite');
-          tx.objectStore('settings').put({
-            key: 'verdict-thresholds',
-            value: [{ format_version: 1, value: 0.05, rule: "Youden's J", run: 'probe run', runIds: ['r2'], model: 'random-demo', scoreKey: 'probe_pred', date: '2026-11-25T00:00:00Z', tpr: 1, fpr: 0, j: 1, n: 10, optimistic: false }]
-          });
-          tx.oncomplete = () => (open.result.close(), resolve());
-          tx.onerror = () => reject(tx.error);
-        };
-        open.onerror = () => reject(open.error);
-      })
-  );
+  await putSetting(page, 'verdict-thresholds', [{ format_version: 1, value: 0.05, rule: "Youden's J", run: 'probe run', runIds: ['r2'], model: 'random-demo', scoreKey: 'probe_pred', date: '2026-11-25T00:00:00Z', tpr: 1, fpr: 0, j: 1, n: 10, optimistic: false }]);
   const question = 'Who wrote the novel Middlemarch?';
   await page.getByTestId('question').fill(question);
   await page.getByTestId('max-steps').fill('3');

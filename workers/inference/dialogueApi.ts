@@ -5,7 +5,7 @@
  */
 import type { ItemResult } from '../../src/lib/core/itemResult';
 import { matchLabel } from '../../src/lib/core/labels/matchLabel';
-import { TESTBED_LABEL_RULE, testbedJudge } from '../../src/lib/engine/testbed/label';
+import { TESTBED_LABEL_RULE, labelByRule } from '../../src/lib/engine/testbed/label';
 import { runDialogue } from '../../src/lib/core/runner/runDialogue';
 import type { Labeller, RunSink } from '../../src/lib/core/runner/types';
 import { APP_VERSION } from '../../src/lib/core/version';
@@ -46,11 +46,8 @@ export const dialogueApi: DialogueApi = {
       async label(_question, goldAnswers, modelAnswer) {
         if (req.label !== undefined && req.label !== null) return { label: req.label, source: 'dataset' };
         if (req.testbed) {
-          try {
-            return { label: testbedJudge({ answer: goldAnswers[0] ?? '', attribute: req.testbed.attribute, label_rule: TESTBED_LABEL_RULE }, modelAnswer).label, source: 'dataset' };
-          } catch (e) {
-            return { label: null, source: 'dataset', reason: (e as Error).message }; // a gold answer not of the knowledge base
-          }
+          const j = labelByRule({ label_rule: TESTBED_LABEL_RULE, attribute: req.testbed.attribute }, goldAnswers[0], modelAnswer);
+          return { label: j.label, source: 'dataset', reason: j.label === null ? j.message : null };
         }
         if (!goldAnswers.length) return { label: null, source: 'f1', reason: 'no gold answer' };
         const m = matchLabel(modelAnswer, goldAnswers, { method: 'f1' });

@@ -30,7 +30,7 @@ import { DialogueJudge } from './dialogueJudge';
 import { judgeApiOptions, nliModelFor, type JudgeApiConfig, type JudgeDeps, type NliConfig } from './judgeSetup';
 import { SeCorrectnessJudge } from './seCorrectness';
 import { conditionOnQuestion } from './nliEntailment';
-import { TESTBED_LABEL_RULE, testbedJudge, type TestbedAttribute, type TestbedReason } from '../testbed/label';
+import { TESTBED_LABEL_RULE, labelByRule, type TestbedReason } from '../testbed/label';
 // Types only: transformers.js is loaded (dynamically) when an NLI judge is first built.
 import type { NliModel } from './nliModel';
 
@@ -242,14 +242,10 @@ export function datasetJudge(): Judge {
     async (_q, golds, answer, item) => {
       const raw = item?.label;
       if ((raw === undefined || raw === null) && item?.meta?.label_rule === TESTBED_LABEL_RULE) {
-        const rule = TESTBED_LABEL_RULE;
-        try {
-          const j = testbedJudge({ answer: golds[0] ?? '', attribute: item.meta.attribute as TestbedAttribute, label_rule: rule }, answer);
-          return { label: j.label, source: 'dataset', detail: { kind: 'dataset', raw: null, rule, reason: j.reason, values: j.values } };
-        } catch (e) {
-          // A testbed line whose attribute or gold answer is not of the knowledge base: unknown, never a guess.
-          return { label: null, source: 'dataset', detail: { kind: 'dataset', raw: null, rule, reason: 'invalid', values: [], message: (e as Error).message } };
-        }
+        const j = labelByRule(item.meta, golds[0], answer);
+        const detail = { kind: 'dataset', raw: null, rule: TESTBED_LABEL_RULE, reason: j.reason, values: j.values } as const;
+        // A testbed line whose attribute or gold answer is not of the knowledge base: unknown, never a guess.
+        return { label: j.label, source: 'dataset', detail: j.label === null ? { ...detail, message: j.message } : detail };
       }
       if (raw === undefined || raw === null) return { label: null, source: 'dataset', detail: { kind: 'dataset', raw: raw ?? null, reason: 'missing' } };
       if (raw !== 0 && raw !== 1) return { label: null, source: 'dataset', detail: { kind: 'dataset', raw, reason: 'invalid' } };

@@ -94,3 +94,23 @@ export function testbedJudge(item: Pick<TestbedItem, 'answer' | 'attribute' | 'l
 export function testbedLabel(item: Pick<TestbedItem, 'answer' | 'attribute' | 'label_rule'>, modelAnswer: string): 0 | 1 {
   return testbedJudge(item, modelAnswer).label;
 }
+
+/** What `labelByRule` gives: the rule's judgement, or null with why the rule could not be applied. */
+export type RuleJudgement = TestbedJudgement | { readonly label: null; readonly reason: 'invalid'; readonly values: readonly string[]; readonly message: string };
+
+/**
+ * Applies the label rule a dataset item carries (`meta.label_rule`, `meta.attribute`) to `modelAnswer`, with
+ * `gold` the knowledge base's value. The one place every labeller (the dataset judge, the page's worker, the
+ * remote route) applies a rule: a rule it does not know, or an attribute or gold value not of the knowledge base,
+ * gives label null with the reason, never a guess.
+ */
+export function labelByRule(meta: { readonly label_rule?: unknown; readonly attribute?: unknown }, gold: string | undefined, modelAnswer: string): RuleJudgement {
+  if (meta.label_rule !== TESTBED_LABEL_RULE) {
+    return { label: null, reason: 'invalid', values: [], message: `label_rule must be "${TESTBED_LABEL_RULE}"; got ${JSON.stringify(meta.label_rule)}` };
+  }
+  try {
+    return testbedJudge({ answer: gold ?? '', attribute: meta.attribute as TestbedAttribute, label_rule: TESTBED_LABEL_RULE }, modelAnswer);
+  } catch (e) {
+    return { label: null, reason: 'invalid', values: [], message: (e as Error).message };
+  }
+}

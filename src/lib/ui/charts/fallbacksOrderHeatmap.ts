@@ -6,7 +6,8 @@
  */
 import { scaleBand } from 'd3';
 import { sortOrderRows } from '../../core/fallbacks/sortOrderRows';
-import { LABEL_COLORS, escapeXml, svgNum } from './fallbacksPalette';
+import { LABEL_COLORS } from './fallbacksPalette';
+import { escapeXml, svgNum } from './svgText';
 
 export interface HeatmapOptions {
   readonly width?: number;

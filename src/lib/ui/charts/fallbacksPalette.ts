@@ -15,23 +15,8 @@ export const FALLBACK_SEGMENTS = [
 
 export type SegmentKey = (typeof FALLBACK_SEGMENTS)[number]['key'];
 
-/** Colour per label code: 1 C … 6 EOS as in the paper; 0 (a bio fact no judge checked) in grey. */
+/** Colour per label code: 1 C … 6 EOS as in the paper (the segments' colours, in order); 0 (a bio fact no judge checked) in grey. */
 export const LABEL_COLORS: Readonly<Record<number, string>> = {
   0: '#BDBDBD',
-  1: '#90BE6D',
-  2: '#F8961E',
-  3: '#277DA1',
-  4: '#F94144',
-  5: '#5C374C',
-  6: '#FAA275'
+  ...Object.fromEntries(FALLBACK_SEGMENTS.map((s, i) => [i + 1, s.color]))
 };
-
-/** Escapes text for an SVG/XML text node or attribute. */
-export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
-/** A number for an SVG attribute: at most 2 decimals, no trailing zeros. */
-export function svgNum(x: number): string {
-  return String(Math.round(x * 100) / 100);
-}

@@ -9,7 +9,8 @@
  */
 import { scaleLinear } from 'd3';
 import type { ListCounts } from '../../core/fallbacks/labelListCompletion';
-import { FALLBACK_SEGMENTS, escapeXml, svgNum, type SegmentKey } from './fallbacksPalette';
+import { FALLBACK_SEGMENTS, type SegmentKey } from './fallbacksPalette';
+import { escapeXml, svgNum } from './svgText';
 
 /** One bar, in the shape of `derived/paper_plot_values.json` (`bar_charts[…].bars[i]`). */
 export type StackedBarDatum = { readonly label: string; readonly group?: string } & Readonly<Record<SegmentKey, number>>;

@@ -7,12 +7,9 @@
 import { marginEdges } from './axes';
 import type { HistogramGeometry } from './histogramChart';
 import type { RocGeometry } from './rocChart';
+import { escapeXml, svgNum as r } from './svgText';
 
-export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-const r = (v: number) => (Math.round(v * 100) / 100).toString();
+export { escapeXml };
 
 function frame(g: RocGeometry | HistogramGeometry, id: string, body: string[]): string {
   const { width, height } = g;
